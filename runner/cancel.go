@@ -3,7 +3,6 @@ package runner
 import (
 	"cmp"
 	"context"
-
 	"fmt"
 	"slices"
 )
@@ -15,22 +14,18 @@ const (
 	msgDisposed  = "cancelled because the runner shut down"
 )
 
-// Cancel cancels a queued or running job. A queued job never runs and its
-// outcome is reported before Cancel returns; a running job's context is
-// cancelled and its outcome is reported once Run returns. Cancel of a
+// Cancel cancels a queued or running job. A queued job never runs; a running
+// job's context is cancelled and it keeps its slot until Run returns. Either
+// way the outcome is reported later, from a runner goroutine. Cancel of a
 // finished job does nothing; of an unknown id it returns ErrUnknownTask.
 func (r *Runner) Cancel(id string) error {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	e, ok := r.jobs[id]
 	if !ok {
-		r.mu.Unlock()
 		return fmt.Errorf("%w: %q", ErrUnknownTask, id)
 	}
-	info, dequeued, _ := r.cancelLocked(e, msgCancelled)
-	r.mu.Unlock()
-	if dequeued {
-		r.report(info)
-	}
+	r.cancelAllLocked([]*entry{e}, msgCancelled)
 	return nil
 }
 
@@ -42,23 +37,19 @@ func (r *Runner) CancelByParent(parentID string) int {
 		return 0
 	}
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	var matched []*entry
 	for _, e := range r.jobs {
 		if e.info.ParentID == parentID && !e.info.Status.Final() {
 			matched = append(matched, e)
 		}
 	}
-	infos, n := r.cancelAllLocked(matched, msgParent)
-	r.mu.Unlock()
-	for _, info := range infos {
-		r.report(info)
-	}
-	return n
+	return r.cancelAllLocked(matched, msgParent)
 }
 
 // Dispose cancels every job, refuses further Submits and waits until every
 // Run has returned and every OnOutcome call has been made. It may be called
-// more than once, but not from Run or OnOutcome.
+// more than once, but not from Run or a callback.
 func (r *Runner) Dispose() {
 	r.mu.Lock()
 	r.disposed = true
@@ -68,36 +59,38 @@ func (r *Runner) Dispose() {
 			live = append(live, e)
 		}
 	}
-	infos, _ := r.cancelAllLocked(live, msgDisposed)
+	r.cancelAllLocked(live, msgDisposed)
 	r.mu.Unlock()
-	for _, info := range infos {
-		r.report(info)
-	}
 	r.wg.Wait()
 }
 
-// cancelAllLocked cancels entries in submit order and returns the outcomes
-// of those removed from the queue, to be reported once r.mu is released, and
-// how many it cancelled. r.mu must be held.
-func (r *Runner) cancelAllLocked(entries []*entry, msg string) ([]Info, int) {
+// cancelAllLocked cancels entries and returns how many it cancelled. The
+// outcomes of the queued ones are reported, in submit order, by one new
+// goroutine, so that OnOutcome never runs in the goroutine of a caller that
+// may hold locks of its own. r.mu must be held.
+func (r *Runner) cancelAllLocked(entries []*entry, msg string) int {
 	slices.SortFunc(entries, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
-	var infos []Info
+	var dequeued []Info
 	n := 0
 	for _, e := range entries {
-		info, dequeued, cancelled := r.cancelLocked(e, msg)
-		if dequeued {
-			infos = append(infos, info)
+		info, wasQueued, cancelled := r.cancelLocked(e, msg)
+		if wasQueued {
+			dequeued = append(dequeued, info)
 		}
 		if cancelled {
 			n++
 		}
 	}
-	return infos, n
+	if len(dequeued) > 0 {
+		r.wg.Add(1)
+		go r.report(dequeued)
+	}
+	return n
 }
 
 // cancelLocked cancels e with the error message msg. A queued job is removed
 // from the queue and finished at once: dequeued is true and info is the
-// outcome the caller must pass to report after releasing r.mu. A running job
+// outcome the caller must report. A running job
 // not yet stopped has its stop reason recorded and its context cancelled.
 // cancelled reports whether either happened. r.mu must be held.
 func (r *Runner) cancelLocked(e *entry, msg string) (info Info, dequeued, cancelled bool) {
@@ -108,7 +101,6 @@ func (r *Runner) cancelLocked(e *entry, msg string) (info Info, dequeued, cancel
 		}
 		e.info.Status, e.info.Error = StatusCancelled, msg
 		r.finishLocked(e)
-		r.wg.Add(1) // until report has called OnOutcome
 		return e.info, true, true
 	case e.info.Status == StatusRunning && e.stop == "":
 		e.stop, e.stopMsg = StatusCancelled, msg
@@ -118,10 +110,13 @@ func (r *Runner) cancelLocked(e *entry, msg string) (info Info, dequeued, cancel
 	return Info{}, false, false
 }
 
-// report delivers the outcome of a job cancelled while queued.
-func (r *Runner) report(info Info) {
+// report delivers the outcomes of jobs cancelled while queued.
+func (r *Runner) report(infos []Info) {
 	defer r.wg.Done()
-	if r.opts.OnOutcome != nil {
+	if r.opts.OnOutcome == nil {
+		return
+	}
+	for _, info := range infos {
 		r.opts.OnOutcome(info)
 	}
 }

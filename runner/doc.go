@@ -11,17 +11,21 @@
 //
 // Only running jobs own a goroutine; queued jobs are entries in a slice. Each
 // running job also owns a timer whose callback may briefly run in its own
-// goroutine. Both are counted in a WaitGroup so that Dispose returns only
-// after every Run has returned and every OnOutcome has been called.
+// goroutine, and the outcomes of jobs cancelled while queued are reported by
+// one short-lived goroutine per Cancel, CancelByParent or Dispose call. All
+// are counted in a WaitGroup, so Dispose returns only after every Run has
+// returned and every OnOutcome has been called.
 //
 // # Lock discipline
 //
 // One mutex (Runner.mu) guards all state: the job table, the queue, the
 // counters and every field of every entry. It is held only for short,
-// non-blocking bookkeeping. It is never held while calling user code: Run,
-// OnStart and OnOutcome are always called after it has been released.
-// (Context cancel functions are called with it held; they do not call user
-// code synchronously.)
+// non-blocking bookkeeping and never while user code runs: Run, OnStart and
+// OnOutcome are called from the runner's own goroutines after it has been
+// released, never from the goroutine of a caller of a Runner method. So
+// callbacks may call the Runner, and callers may hold a lock of their own
+// that the callbacks also take. (Context cancel functions are called with
+// the mutex held; they call no user code synchronously.)
 //
 // The final status of a job is decided exactly once, under the lock:
 //   - a queued job is finalised by whoever removes it from the queue to cancel

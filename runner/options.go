@@ -34,8 +34,10 @@ type Options struct {
 	// stay visible to Get and List: 1..10000, default 100.
 	KeepFinished int
 	// OnOutcome, if set, is called exactly once per job when it reaches a
-	// final status, never with the runner's lock held. It is called from the
-	// job's goroutine, or from the goroutine that cancelled a queued job.
+	// final status. It is always called from a goroutine of the runner, never
+	// from the caller of a Runner method and never with the runner's lock
+	// held: it may call the Runner, and code calling the Runner may hold a
+	// lock that OnOutcome also takes.
 	OnOutcome func(Info)
 	// OnStart, if set, is called from the job's goroutine when a job moves
 	// from queued to running, before Run.

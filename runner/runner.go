@@ -35,8 +35,8 @@ type Runner struct {
 	opts Options
 
 	// wg counts goroutines and callbacks that Dispose waits for: one per
-	// running job's goroutine, one per armed timer, one per outcome of a
-	// queued job being reported by a Cancel, CancelByParent or Dispose call.
+	// running job's goroutine, one per armed timer, one per goroutine
+	// reporting the outcomes of jobs cancelled while queued.
 	wg sync.WaitGroup
 
 	mu       sync.Mutex        // guards everything below and every entry's fields
@@ -166,4 +166,9 @@ func (r *Runner) Counts() (running, queued int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.running, len(r.queue)
+}
+
+// Options returns the options in effect, with defaults filled in.
+func (r *Runner) Options() Options {
+	return r.opts
 }

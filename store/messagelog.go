@@ -14,6 +14,10 @@ import (
 // on a damaged or hostile file.
 const maxLineSize = 16 << 20
 
+// maxLogSize bounds a task's message log, so loading a task for Get or
+// Open stays bounded too.
+const maxLogSize = 256 << 20
+
 // logScan is what loadMessages read from a message log.
 type logScan struct {
 	Messages []Message
@@ -99,6 +103,15 @@ func encodeMessage(m Message, maxLine int) ([]byte, error) {
 	}
 	if m.Kind == "" {
 		return nil, errors.New("message without a kind")
+	}
+	// A time outside four-digit years would be written in a form that
+	// does not parse back, losing the message on the next load.
+	if y := m.TS.UTC().Year(); y < 0 || y > 9999 {
+		return nil, fmt.Errorf("message %s: time %v is out of range", m.ID, m.TS.Time)
+	}
+	// Refuse an obviously oversized message before spending time on it.
+	if len(m.Text)+len(m.Output)+len(m.Result) > maxLine {
+		return nil, fmt.Errorf("message %s is more than the limit of %d bytes", m.ID, maxLine)
 	}
 	b, err := json.Marshal(m)
 	if err != nil {

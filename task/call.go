@@ -86,6 +86,14 @@ func (t *Task) execute(ctx context.Context, tool tools.Tool, call model.ToolCall
 		if strings.TrimSpace(in.Message) == "" {
 			return "", errors.New("new_task needs a non-empty message")
 		}
+		if !in.Background {
+			t.setStatus(store.StatusPaused, "", "")
+			defer func() {
+				if ctx.Err() == nil {
+					t.setStatus(store.StatusRunning, "", "")
+				}
+			}()
+		}
 		return t.opts.Host.NewTask(ctx, t, in)
 	case tools.WaitForBackground:
 		var in tools.WaitForBackgroundInput

@@ -29,12 +29,6 @@ func (t *Task) Run(ctx context.Context, input string) store.Status {
 	}
 	t.running = true
 	t.mu.Unlock()
-	defer func() {
-		t.mu.Lock()
-		t.running = false
-		t.mu.Unlock()
-		t.flush()
-	}()
 
 	t.setStatus(store.StatusRunning, "", "")
 	if input != "" {
@@ -44,6 +38,11 @@ func (t *Task) Run(ctx context.Context, input string) store.Status {
 	if status == store.StatusFailed && errText != "" {
 		t.record(store.Message{Kind: store.KindError, Text: errText})
 	}
+	// Not running before the final status is reported: whoever sees it
+	// may continue the task at once.
+	t.mu.Lock()
+	t.running = false
+	t.mu.Unlock()
 	t.setStatus(status, result, errText)
 	return status
 }

@@ -91,7 +91,7 @@ func New(opts Options) (*Task, error) {
 		mode:  mode,
 		tools: mode.ToolsFor(info.Background),
 		info:  info,
-		msgs:  collapse(opts.Messages),
+		msgs:  Collapse(opts.Messages),
 	}, nil
 }
 
@@ -115,9 +115,9 @@ func (t *Task) Messages() []store.Message {
 // Mode returns the task's mode.
 func (t *Task) Mode() Mode { return t.mode }
 
-// collapse keeps the last version of each message id, at the place of
+// Collapse keeps the last version of each message id, at the place of
 // its first version: a stored log holds every update of a tool message.
-func collapse(msgs []store.Message) []store.Message {
+func Collapse(msgs []store.Message) []store.Message {
 	index := map[string]int{}
 	var out []store.Message
 	for _, m := range msgs {

@@ -59,7 +59,8 @@ func runWriteToFile(ctx context.Context, ws *Workspace, input json.RawMessage) (
 	if created {
 		verb = "Created"
 	}
-	return fmt.Sprintf("%s %s (%d lines).", verb, ws.rel(abs), countLines(in.Content)), nil
+	n := countLines(in.Content)
+	return fmt.Sprintf("%s %s (%d %s).", verb, ws.rel(abs), n, plural(n, "line", "lines")), nil
 }
 
 // countLines counts lines as an editor shows them: a last line without a

@@ -1,0 +1,137 @@
+package tools
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Limits of execute_command.
+const (
+	commandDefaultTimeout = 120 * time.Second
+	commandMaxTimeout     = time.Hour
+	commandOutputCap      = 64 << 10
+	// commandWaitDelay bounds the wait for the output pipe to close once
+	// the process is gone, in case something outside its group holds it.
+	commandWaitDelay = 2 * time.Second
+)
+
+//go:embed execute_command.md
+var executeCommandDescription string
+
+type executeCommandInput struct {
+	Command        string   `json:"command"`
+	Cwd            string   `json:"cwd"`
+	TimeoutSeconds *float64 `json:"timeout_seconds"`
+}
+
+func executeCommandTool() Tool {
+	return Tool{
+		Name:        "execute_command",
+		Description: executeCommandDescription,
+		Group:       GroupCommand,
+		Schema: json.RawMessage(`{"type":"object","properties":{
+"command":{"type":"string","description":"The shell command to run."},
+"cwd":{"type":"string","description":"Directory to run in, relative to the workspace root (default: the root)."},
+"timeout_seconds":{"type":"number","exclusiveMinimum":0,"maximum":3600,"description":"Kill the command after this many seconds (default 120)."}},
+"required":["command"],"additionalProperties":false}`),
+		Run: runExecuteCommand,
+	}
+}
+
+func runExecuteCommand(ctx context.Context, ws *Workspace, input json.RawMessage) (string, error) {
+	var in executeCommandInput
+	if err := decodeInput(input, &in, "command"); err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(in.Command) == "" {
+		return "", errors.New("command is empty; give a shell command to run")
+	}
+	timeout := commandDefaultTimeout
+	if in.TimeoutSeconds != nil {
+		s := *in.TimeoutSeconds
+		if !(s > 0) || math.IsInf(s, 0) || s > commandMaxTimeout.Seconds() {
+			return "", fmt.Errorf("timeout_seconds must be more than 0 and at most %d, not %v", int(commandMaxTimeout.Seconds()), s)
+		}
+		timeout = time.Duration(s * float64(time.Second))
+	}
+	dir := ws.root
+	if in.Cwd != "" {
+		abs, err := ws.Resolve(in.Cwd)
+		if err != nil {
+			return "", err
+		}
+		if err := checkDir(abs, in.Cwd); err != nil {
+			return "", err
+		}
+		dir = abs
+	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	return runCommand(ctx, in.Command, dir, timeout)
+}
+
+// runCommand runs command with /bin/sh in dir, in a new process group that
+// is killed as a whole on timeout or when ctx ends: killing only the shell
+// would leave its children running and holding the output pipe.
+func runCommand(ctx context.Context, command, dir string, timeout time.Duration) (string, error) {
+	tctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(tctx, "/bin/sh", "-c", command)
+	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		// The group id is the shell's pid (Setpgid with Pgid 0).
+		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	cmd.WaitDelay = commandWaitDelay
+	out := newHeadTail(commandOutputCap)
+	cmd.Stdout = out
+	cmd.Stderr = out
+	start := time.Now()
+	err := cmd.Run()
+	// The shell may have exited on its own while children it started in
+	// the background live on; they belong to the command, so end them too.
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	elapsed := time.Since(start).Round(time.Millisecond)
+	if ctx.Err() != nil {
+		return "", fmt.Errorf("the command was cancelled after %v and its processes were killed", elapsed)
+	}
+	var b strings.Builder
+	var ee *exec.ExitError
+	switch {
+	case tctx.Err() != nil:
+		fmt.Fprintf(&b, "The command timed out after %v and its processes were killed. Give a longer timeout_seconds, or run long jobs in the background with their output sent to a file.\n", timeout)
+	case errors.As(err, &ee) && ee.ExitCode() >= 0:
+		fmt.Fprintf(&b, "Exit code: %d\n", ee.ExitCode())
+	case errors.As(err, &ee):
+		fmt.Fprintf(&b, "The command was killed by a signal (%v).\n", ee.ProcessState)
+	case errors.Is(err, exec.ErrWaitDelay):
+		b.WriteString("Exit code: 0\n(A process the command left running kept its output open; it was killed and its later output is lost.)\n")
+	case err != nil:
+		return "", fmt.Errorf("cannot run the command: %v", err)
+	default:
+		b.WriteString("Exit code: 0\n")
+	}
+	text := out.String()
+	if text == "" {
+		b.WriteString("(no output)\n")
+	} else {
+		b.WriteString("Output:\n")
+		b.WriteString(text)
+		if !strings.HasSuffix(text, "\n") {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String(), nil
+}
