@@ -37,7 +37,8 @@ const (
 	keepTurns = 3
 	// trimAbove is the size of a tool output worth replacing by a note.
 	trimAbove = 400
-	// clipMin is the least the last stage keeps of a message it clips.
+	// clipMin is the least the last stage keeps of a message it clips
+	// (unless the budget is tiny).
 	clipMin = 2000
 )
 
@@ -147,6 +148,8 @@ func omittedNote(n int) Message {
 // fits target or nothing long is left.
 func clipLongest(msgs []Message, target int) []Message {
 	const noteRoom = 100 // the clip note's own length, about
+	// Keep clipMin characters of a message, less when the budget is tiny.
+	least := min(clipMin, max(2*noteRoom, target*charsPerToken/10))
 	for range 64 {
 		over := EstimateHistory(msgs) - target
 		if over <= 0 {
@@ -157,7 +160,7 @@ func clipLongest(msgs []Message, target int) []Message {
 			break
 		}
 		m := msgs[i].Text
-		keep := max(len(m)-over*charsPerToken-noteRoom, clipMin, len(m)/2)
+		keep := max(len(m)-over*charsPerToken-noteRoom, least, len(m)/2)
 		if len(m)-keep < 2*noteRoom {
 			break // clipping would not pay for its own note
 		}

@@ -35,6 +35,10 @@ type stream struct {
 
 	mu sync.Mutex // serializes writes: jsonrpc2's and this stream's own replies
 
+	// ready is closed once the connection around the stream is set up;
+	// nothing is read before, so no handler runs half-wired.
+	ready chan struct{}
+
 	brokenOnce sync.Once
 	broken     chan struct{} // closed when a write fails: the client is gone
 }
@@ -43,7 +47,7 @@ func newStream(r io.Reader, w io.Writer, c io.Closer, maxBody int) *stream {
 	if maxBody <= 0 {
 		maxBody = DefaultMaxMessageSize
 	}
-	return &stream{r: bufio.NewReaderSize(r, 64<<10), w: w, closer: c, maxBody: maxBody, broken: make(chan struct{})}
+	return &stream{r: bufio.NewReaderSize(r, 64<<10), w: w, closer: c, maxBody: maxBody, broken: make(chan struct{}), ready: make(chan struct{})}
 }
 
 // WriteObject implements jsonrpc2.ObjectStream.
@@ -81,6 +85,7 @@ func (s *stream) Close() error {
 // ReadObject implements jsonrpc2.ObjectStream: it returns the next valid
 // JSON-RPC message, answering the invalid ones on the way.
 func (s *stream) ReadObject(v any) error {
+	<-s.ready
 	for {
 		body, err := s.readFrame()
 		var tooBig *tooLargeError

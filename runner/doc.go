@@ -10,11 +10,12 @@
 // # Goroutines
 //
 // Only running jobs own a goroutine; queued jobs are entries in a slice. Each
-// running job also owns a timer whose callback may briefly run in its own
-// goroutine, and the outcomes of jobs cancelled while queued are reported by
-// one short-lived goroutine per Cancel, CancelByParent or Dispose call. All
-// are counted in a WaitGroup, so Dispose returns only after every Run has
-// returned and every OnOutcome has been called.
+// running job also owns a timer, armed just before Run is called, whose
+// callback may briefly run in its own goroutine; and the outcomes of jobs
+// cancelled while queued are reported by one short-lived goroutine per
+// Cancel, CancelByParent or Dispose call. All are counted in a WaitGroup, so
+// Dispose returns only after every Run has returned and every OnOutcome has
+// been called.
 //
 // # Lock discipline
 //

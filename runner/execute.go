@@ -12,15 +12,14 @@ import (
 // returning (runtime.Goexit, as t.FailNow does).
 var errNoReturn = errors.New("the task stopped without returning a result")
 
-// startLocked moves e from queued to running and starts its goroutine and
-// its timer. r.mu must be held.
+// startLocked moves e from queued to running and starts its goroutine.
+// r.mu must be held.
 func (r *Runner) startLocked(e *entry) {
 	e.info.Status = StatusRunning
 	e.info.StartedAt = time.Now()
 	e.ctx, e.cancel = context.WithCancelCause(context.Background())
 	r.running++
-	r.wg.Add(2) // the goroutine and the timer callback
-	e.timer = time.AfterFunc(r.opts.Timeout, func() { r.expire(e) })
+	r.wg.Add(1)
 	go r.execute(e)
 }
 
@@ -29,7 +28,7 @@ func (r *Runner) execute(e *entry) {
 	defer r.wg.Done()
 
 	r.mu.Lock()
-	started, run := e.info, e.run
+	started := e.info
 	r.mu.Unlock()
 	if r.opts.OnStart != nil {
 		r.opts.OnStart(started)
@@ -39,13 +38,28 @@ func (r *Runner) execute(e *entry) {
 	// runtime.Goexit.
 	result, err := "", errNoReturn
 	defer func() { r.complete(e, result, err) }()
-	if e.ctx.Err() != nil {
-		// Cancelled between being started and getting here: Run never
-		// starts; the recorded stop reason decides the outcome.
+	run := r.arm(e)
+	if run == nil {
+		// Cancelled before Run could be called: it never is, and the
+		// recorded stop reason decides the outcome.
 		result, err = "", nil
 		return
 	}
 	result, err = r.safeRun(e, run)
+}
+
+// arm starts e's timeout just before Run is called, so that a timeout
+// always reaches a Run that has started, and returns the Run function; or
+// nil if e was cancelled before it got this far.
+func (r *Runner) arm(e *entry) func(context.Context) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e.stop != "" {
+		return nil
+	}
+	r.wg.Add(1) // the timer callback, unless complete stops it first
+	e.timer = time.AfterFunc(r.opts.Timeout, func() { r.expire(e) })
+	return e.run
 }
 
 // safeRun calls run, turning a panic into an error.
@@ -66,7 +80,7 @@ func (r *Runner) safeRun(e *entry, run func(context.Context) (string, error)) (r
 // the outcome.
 func (r *Runner) complete(e *entry, result string, err error) {
 	r.mu.Lock()
-	if e.timer.Stop() {
+	if e.timer != nil && e.timer.Stop() {
 		r.wg.Done() // the callback will never run
 	}
 	e.timer = nil

@@ -15,10 +15,8 @@ func goDefinitions(_ context.Context, src []byte) ([]definition, string, error) 
 	f, err := parser.ParseFile(fset, "", src, parser.SkipObjectResolution)
 	note := ""
 	if err != nil {
-		var list scanner.ErrorList
 		if el, ok := err.(scanner.ErrorList); ok && len(el) > 0 {
-			list = el
-			note = "syntax error: " + list[0].Error() + "; the list may be incomplete"
+			note = "syntax error: " + el[0].Error() + "; the list may be incomplete"
 		} else {
 			note = "syntax error: " + err.Error()
 		}
@@ -26,18 +24,23 @@ func goDefinitions(_ context.Context, src []byte) ([]definition, string, error) 
 	if f == nil {
 		return nil, note, nil
 	}
-	line := func(p token.Pos) int { return fset.Position(p).Line }
 	var defs []definition
+	line := func(p token.Pos) int { return fset.Position(p).Line }
+	add := func(from, to token.Pos) {
+		d := definition{line(from), line(to)}
+		d.end = max(d.end, d.start) // a node cut short by a syntax error may have no end
+		defs = append(defs, d)
+	}
 	for _, d := range f.Decls {
 		switch d := d.(type) {
 		case *ast.FuncDecl:
-			defs = append(defs, definition{line(d.Pos()), line(d.End())})
+			add(d.Pos(), d.End())
 		case *ast.GenDecl:
 			if d.Tok != token.TYPE {
 				continue
 			}
 			for _, s := range d.Specs {
-				defs = append(defs, definition{line(s.Pos()), line(s.End())})
+				add(s.Pos(), s.End())
 			}
 		}
 	}
