@@ -350,3 +350,19 @@ func TestOpenAIUnreachableServerFailsFast(t *testing.T) {
 	assert.Empty(t, w.delays(), "nobody is there: no retries")
 	assert.False(t, errors.Is(err, context.Canceled))
 }
+
+func TestOpenAIServerThatDoesNotStream(t *testing.T) {
+	f := newFakeServer(t, status(200, `{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"}}]}`))
+	var w waits
+	_, err := newTestOpenAI(f, w.policy(5)).Complete(context.Background(), simpleRequest, nil)
+	require.Error(t, err)
+	assert.True(t, strings.HasPrefix(err.Error(), "openai: the server answered without streaming (HTTP 200, application/json): "), err.Error())
+	assert.Len(t, f.requests(), 1)
+}
+
+func TestOpenAIProxyErrorPage(t *testing.T) {
+	f := newFakeServer(t, status(502, `<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>`))
+	var w waits
+	_, err := newTestOpenAI(f, w.policy(2)).Complete(context.Background(), simpleRequest, nil)
+	require.EqualError(t, err, "openai: HTTP 502: 502 Bad Gateway (gave up after 2 attempts)")
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"mime"
 	"net"
 	"net/http"
 	"strconv"
@@ -139,8 +140,19 @@ const maxErrorBody = 64 << 10
 func statusMiddleware(provider string) func(*http.Request, func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	return func(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 		res, err := next(req)
-		if err != nil || res.StatusCode < 400 {
+		if err != nil {
 			return res, err
+		}
+		if res.StatusCode < 400 {
+			if !isJSON(res.Header.Get("Content-Type")) {
+				return res, nil
+			}
+			// A server that ignores "stream": true answers with one JSON
+			// document, which an SSE reader would take for an empty stream.
+			body, _ := io.ReadAll(io.LimitReader(res.Body, maxErrorBody))
+			_ = res.Body.Close()
+			return nil, described("%s: the server answered without streaming (HTTP %d, %s): %s",
+				provider, res.StatusCode, res.Header.Get("Content-Type"), errorMessage(body))
 		}
 		body, _ := io.ReadAll(io.LimitReader(res.Body, maxErrorBody))
 		_ = res.Body.Close()
@@ -181,7 +193,27 @@ func errorMessage(body []byte) string {
 			return clip(string(v.Detail))
 		}
 	}
+	if title, ok := htmlTitle(string(body)); ok {
+		return clip(title) // proxies answer in HTML
+	}
 	return clip(string(body))
+}
+
+func isJSON(contentType string) bool {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return mt == "application/json"
+}
+
+// htmlTitle finds the title of an HTML page, e.g. "502 Bad Gateway".
+func htmlTitle(s string) (string, bool) {
+	lower := strings.ToLower(s)
+	start := strings.Index(lower, "<title>")
+	end := strings.Index(lower, "</title>")
+	if start < 0 || end < start {
+		return "", false
+	}
+	title := strings.TrimSpace(s[start+len("<title>") : end])
+	return title, title != ""
 }
 
 // clip makes a server message fit on one line of an error.

@@ -189,7 +189,8 @@ func TestErrorMessage(t *testing.T) {
 		{"fastapi", `{"detail":"Not Found"}`, "Not Found"},
 		{"fastapi list", `{"detail":[{"msg":"field required"}]}`, `[{"msg":"field required"}]`},
 		{"text", "upstream connect error\n or disconnect", "upstream connect error or disconnect"},
-		{"html", "<html><body>502 Bad Gateway</body></html>", "<html><body>502 Bad Gateway</body></html>"},
+		{"html", "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>", "502 Bad Gateway"},
+		{"html without title", "<html><body>oops</body></html>", "<html><body>oops</body></html>"},
 		{"empty", "", ""},
 	}
 	for _, tt := range tests {

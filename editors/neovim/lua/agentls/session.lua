@@ -32,6 +32,7 @@ function Session.new(root, cfg)
     stack = {},
     last_root = nil, -- the newest foreground task without a parent
     progress = {}, -- token -> {title, message, done}
+    background_ids = {}, -- taskId -> true, from background/list
     listeners = {},
   }, Session)
   self.chat = Chat.new({ name = 'agentls://chat/' .. root, root = root, cfg = cfg })
