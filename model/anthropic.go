@@ -97,7 +97,6 @@ func (p *Anthropic) Complete(ctx context.Context, req Request, onText func(strin
 		defer func() { _ = stream.Close() }()
 		var acc anthropicAnswer
 		for stream.Next() {
-			a.alive()
 			if err := acc.add(stream.Current(), a); err != nil {
 				return Response{}, err
 			}

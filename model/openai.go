@@ -103,12 +103,11 @@ func (p *OpenAI) Complete(ctx context.Context, req Request, onText func(string))
 	if err != nil {
 		return Response{}, err
 	}
-	return p.opts.Retry.do(ctx, openaiName, onText, func(ctx context.Context, a *attempt) (Response, error) {
+	resp, err := p.opts.Retry.do(ctx, openaiName, onText, func(ctx context.Context, a *attempt) (Response, error) {
 		stream := p.chat.NewStreaming(ctx, params)
 		defer func() { _ = stream.Close() }()
 		var acc openaiAnswer
 		for stream.Next() {
-			a.alive()
 			if err := acc.add(stream.Current(), a); err != nil {
 				return Response{}, err
 			}
@@ -118,6 +117,14 @@ func (p *OpenAI) Complete(ctx context.Context, req Request, onText func(string))
 		}
 		return acc.response()
 	})
+	var he *HTTPError
+	if errors.As(err, &he) && he.Status == http.StatusNotFound && p.opts.BaseURL != "" &&
+		!strings.HasSuffix(strings.TrimSuffix(p.opts.BaseURL, "/"), "/v1") {
+		// The commonest slip with local servers: http://host:11434 for
+		// http://host:11434/v1.
+		err = fmt.Errorf("%w (model.baseURL usually ends in /v1)", err)
+	}
+	return resp, err
 }
 
 func (p *OpenAI) params(req Request) (openai.ChatCompletionNewParams, error) {

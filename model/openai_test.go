@@ -366,3 +366,34 @@ func TestOpenAIProxyErrorPage(t *testing.T) {
 	_, err := newTestOpenAI(f, w.policy(2)).Complete(context.Background(), simpleRequest, nil)
 	require.EqualError(t, err, "openai: HTTP 502: 502 Bad Gateway (gave up after 2 attempts)")
 }
+
+func TestOpenAIConcurrentCalls(t *testing.T) {
+	f := newFakeServer(t, sse(fixture(t, "openai_tools.sse")))
+	p := newTestOpenAI(f, RetryPolicy{})
+	const n = 4
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			resp, err := p.Complete(context.Background(), simpleRequest, func(string) {})
+			if err == nil && len(resp.ToolCalls) != 2 {
+				err = fmt.Errorf("got %d tool calls", len(resp.ToolCalls))
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		assert.NoError(t, <-errs)
+	}
+	assert.Len(t, f.requests(), n)
+}
+
+func TestOpenAINotFoundHintsAtV1(t *testing.T) {
+	f := newFakeServer(t, func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
+	p := NewOpenAI(OpenAIOptions{Model: "llama3", BaseURL: f.srv.URL, HTTPClient: f.srv.Client()})
+	_, err := p.Complete(context.Background(), simpleRequest, nil)
+	require.EqualError(t, err, "openai: HTTP 404: 404 page not found (model.baseURL usually ends in /v1)")
+	assert.Equal(t, "/chat/completions", f.requests()[0].Path)
+
+	_, err = newTestOpenAI(f, RetryPolicy{}).Complete(context.Background(), simpleRequest, nil)
+	require.EqualError(t, err, "openai: HTTP 404: 404 page not found")
+}

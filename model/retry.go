@@ -145,6 +145,9 @@ func statusMiddleware(provider string) func(*http.Request, func(*http.Request) (
 		}
 		if res.StatusCode < 400 {
 			if !isJSON(res.Header.Get("Content-Type")) {
+				if a, ok := req.Context().Value(attemptKey{}).(*attempt); ok {
+					res.Body = &aliveBody{ReadCloser: res.Body, a: a}
+				}
 				return res, nil
 			}
 			// A server that ignores "stream": true answers with one JSON
@@ -260,8 +263,8 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 var errIdle = errors.New("no data from the server")
 
 // attempt is one try of a model call. The provider reports text through
-// text, which remembers that something reached the caller, and calls alive
-// on every event so that the idle watchdog does not fire.
+// text, which remembers that something reached the caller; every byte read
+// from the answer (see aliveBody) holds off the idle watchdog.
 type attempt struct {
 	onText    func(string)
 	delivered bool
@@ -281,6 +284,24 @@ func (a *attempt) text(delta string) {
 
 func (a *attempt) alive() { a.idle.Reset(a.timeout) }
 
+// attemptKey carries the *attempt in the request context, for aliveBody.
+type attemptKey struct{}
+
+// aliveBody feeds the idle watchdog on every byte that arrives, keep-alive
+// comments included, which carry no event the provider would see.
+type aliveBody struct {
+	io.ReadCloser
+	a *attempt
+}
+
+func (b *aliveBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.a.alive()
+	}
+	return n, err
+}
+
 // do runs fn until it succeeds or fails for good: errors that are not
 // temporary, text already streamed to onText (it cannot be taken back), the
 // attempts used up, or ctx done. The error names the provider.
@@ -291,7 +312,7 @@ func (p RetryPolicy) do(ctx context.Context, provider string, onText func(string
 		actx, cancel := context.WithCancelCause(ctx)
 		a := &attempt{onText: onText, timeout: p.IdleTimeout}
 		a.idle = time.AfterFunc(p.IdleTimeout, func() { cancel(errIdle) })
-		resp, err := fn(actx, a)
+		resp, err := fn(context.WithValue(actx, attemptKey{}, a), a)
 		a.idle.Stop()
 		idle := context.Cause(actx) == errIdle
 		cancel(nil)

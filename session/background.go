@@ -113,6 +113,9 @@ func (s *Session) onOutcome(ri runner.Info) {
 	}
 	if to == nil && parent != nil {
 		parent.t.Deliver(msg)
+		if parent.t.Info().Status.Final() {
+			s.idle(parent)
+		}
 	}
 }
 

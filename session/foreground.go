@@ -50,7 +50,7 @@ func (s *Session) Start(p StartParams) (string, func(), error) {
 	if err != nil {
 		return "", nil, errorf(Failed, "cannot store the new task: %v", err)
 	}
-	e, err := s.newTask(info, nil, log)
+	e, err := s.newTask(info, nil, newIdleLog(s.opts.History, info.TaskID, log))
 	if err != nil {
 		_ = log.Close()
 		return "", nil, err
@@ -98,8 +98,16 @@ func (s *Session) push(e *entry, input string) (func(), error) {
 			defer s.wg.Done()
 			defer s.release(e, &cancel)
 			e.t.Run(ctx, input)
+			s.idle(e)
 		}()
 	}, nil
+}
+
+// idle releases a task's log between runs; a late write takes it again.
+func (s *Session) idle(e *entry) {
+	if err := e.log.Close(); err != nil {
+		s.opts.Logger.Warn("releasing task log", "task", e.t.ID(), "err", err)
+	}
 }
 
 // release forgets a finished run's cancel, unless a newer run replaced it.
@@ -169,7 +177,7 @@ func (s *Session) reopen(taskID string) (*entry, error) {
 		return nil, errorf(Failed, "%v", err)
 	}
 	info.ParentID = "" // a reopened subtask stands on its own
-	e, err := s.newTask(info, msgs, log)
+	e, err := s.newTask(info, msgs, newIdleLog(s.opts.History, taskID, log))
 	if err != nil {
 		_ = log.Close()
 		return nil, errorf(Failed, "cannot reopen task %s: %v", taskID, err)
@@ -318,7 +326,7 @@ func (h fgHost) NewTask(ctx context.Context, parent *task.Task, in tools.NewTask
 	if err != nil {
 		return "", fmt.Errorf("cannot store the subtask: %v", err)
 	}
-	e, err := s.newTask(info, nil, log)
+	e, err := s.newTask(info, nil, newIdleLog(s.opts.History, info.TaskID, log))
 	if err != nil {
 		_ = log.Close()
 		return "", err
@@ -332,6 +340,7 @@ func (h fgHost) NewTask(ctx context.Context, parent *task.Task, in tools.NewTask
 	defer s.release(e, &cancel)
 
 	status := e.t.Run(childCtx, in.Message)
+	s.idle(e)
 	child := e.t.Info()
 	switch status {
 	case store.StatusCompleted:

@@ -131,3 +131,65 @@ func (l memoryTaskLog) SaveInfo(info store.TaskInfo) error {
 }
 
 func (l memoryTaskLog) Close() error { return nil }
+
+// Close closes the store.
+func (h storeHistory) Close() error { return h.s.Close() }
+
+// idleLog is the log of a foreground task. It holds its task open in the
+// history (and so its lock) only while there is something to write: it is
+// released whenever a run ends, and taken again on the next write, so a
+// long session does not keep a descriptor and a lock per finished task.
+type idleLog struct {
+	h  History
+	id string
+
+	mu  sync.Mutex
+	log TaskLog // nil while released
+}
+
+func newIdleLog(h History, id string, open TaskLog) *idleLog {
+	return &idleLog{h: h, id: id, log: open}
+}
+
+func (l *idleLog) take() (TaskLog, error) {
+	if l.log == nil {
+		log, _, _, err := l.h.Open(l.id)
+		if err != nil {
+			return nil, err
+		}
+		l.log = log
+	}
+	return l.log, nil
+}
+
+func (l *idleLog) Append(m store.Message) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	log, err := l.take()
+	if err != nil {
+		return err
+	}
+	return log.Append(m)
+}
+
+func (l *idleLog) SaveInfo(info store.TaskInfo) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	log, err := l.take()
+	if err != nil {
+		return err
+	}
+	return log.SaveInfo(info)
+}
+
+// Close releases the task until the next write.
+func (l *idleLog) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.log == nil {
+		return nil
+	}
+	err := l.log.Close()
+	l.log = nil
+	return err
+}

@@ -143,6 +143,11 @@ func (s *Session) Close() {
 			s.opts.Logger.Warn("closing task log", "task", e.t.ID(), "err", err)
 		}
 	}
+	if c, ok := s.opts.History.(interface{ Close() error }); ok {
+		if err := c.Close(); err != nil {
+			s.opts.Logger.Warn("closing task history", "err", err)
+		}
+	}
 }
 
 // newTask makes a task of this session and registers it.

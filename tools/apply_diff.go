@@ -65,7 +65,7 @@ func runApplyDiff(ctx context.Context, ws *Workspace, input json.RawMessage) (st
 	for i, b := range blocks {
 		note, err := doc.apply(b)
 		if err != nil {
-			return "", fmt.Errorf("block %d of %d: %v\nNo change was made to %s.", i+1, len(blocks), err, in.Path)
+			return "", fmt.Errorf("block %d of %d: %v\n(no change was made to %s)", i+1, len(blocks), err, in.Path)
 		}
 		if note != "" {
 			notes = append(notes, fmt.Sprintf("block %d %s", i+1, note))

@@ -3,7 +3,7 @@ package tools
 import (
 	"bytes"
 	"context"
-		"regexp"
+	"regexp"
 	"regexp/syntax"
 	"runtime"
 	"slices"

@@ -14,8 +14,7 @@ type walkEntry struct {
 	mode fs.FileMode
 }
 
-func (e walkEntry) isDir() bool     { return e.mode.IsDir() }
-func (e walkEntry) isSymlink() bool { return e.mode&fs.ModeSymlink != 0 }
+func (e walkEntry) isDir() bool { return e.mode.IsDir() }
 
 // ancestorRules returns the ignore rules in force in the parent of the
 // directory rel (relative to the root): those of the root and of every
