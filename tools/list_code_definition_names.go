@@ -145,6 +145,9 @@ func fileDefinitions(ctx context.Context, b *strings.Builder, ws *Workspace, abs
 	if err != nil {
 		return fmt.Errorf("cannot read %q: %v", rel, unwrapPathError(err))
 	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%q is not a regular file", rel)
+	}
 	if fi.Size() > defsMaxFileBytes {
 		return fmt.Errorf("%q is %s, over this tool's limit of %s; use search_files to find definitions in it", rel, byteSize(fi.Size()), byteSize(defsMaxFileBytes))
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 )
 
@@ -80,7 +81,9 @@ func runReadFile(ctx context.Context, ws *Workspace, input json.RawMessage) (str
 // readTextFile reads a whole file for read_file, refusing directories,
 // binary files and files over readMaxBytes with a message for the model.
 func readTextFile(abs, name string) ([]byte, error) {
-	f, err := os.Open(abs)
+	// O_NONBLOCK: opening a FIFO must not wait for a writer; it is
+	// refused below as not a regular file.
+	f, err := os.OpenFile(abs, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("file %q does not exist; use list_files or search_files to find the right path", name)

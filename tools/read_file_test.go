@@ -2,7 +2,9 @@ package tools
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -88,6 +90,27 @@ func TestReadFile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSpecialFiles checks that a FIFO is refused or skipped rather than
+// blocking the tool forever.
+func TestSpecialFiles(t *testing.T) {
+	ws := newTestWorkspace(t, map[string]string{"a.go": "package a\n"})
+	require.NoError(t, syscall.Mkfifo(filepath.Join(ws.Root(), "fifo.go"), 0o644))
+	_, err := run(t, ws, "read_file", map[string]any{"path": "fifo.go"})
+	assert.ErrorContains(t, err, "not a regular file")
+	_, err = run(t, ws, "list_code_definition_names", map[string]any{"path": "fifo.go"})
+	assert.ErrorContains(t, err, "not a regular file")
+	_, err = run(t, ws, "write_to_file", map[string]any{"path": "fifo.go", "content": "x"})
+	assert.ErrorContains(t, err, "not a regular file")
+	backends(t, ws, func(t *testing.T, ws *Workspace) {
+		got, err := run(t, ws, "search_files", map[string]any{"path": "fifo.go", "regex": "x"})
+		require.NoError(t, err)
+		assert.Contains(t, got, "No matches")
+		got, err = run(t, ws, "search_files", map[string]any{"path": ".", "regex": "package"})
+		require.NoError(t, err)
+		assert.Contains(t, got, "Found 1 match in 1 file.")
+	})
 }
 
 func TestReadFileSizeLimit(t *testing.T) {

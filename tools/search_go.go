@@ -186,7 +186,7 @@ func walkFiles(ctx context.Context, ws *Workspace, q *searchQuery, visit func(wa
 func searchFile(e walkEntry, m *lineMatcher, buf []byte, res *searchResults) []byte {
 	data, err := readFileInto(e.abs, buf[:0], searchMaxFileBytes)
 	if err != nil {
-		if err != errTooLarge {
+		if err != errTooLarge && err != errNotRegular {
 			res.failed()
 		}
 		return buf
@@ -218,7 +218,10 @@ func searchFile(e walkEntry, m *lineMatcher, buf []byte, res *searchResults) []b
 	return data
 }
 
-var errTooLarge = errorString("file too large")
+var (
+	errTooLarge   = errorString("file too large")
+	errNotRegular = errorString("not a regular file")
+)
 
 type errorString string
 
@@ -228,13 +231,15 @@ func (e errorString) Error() string { return string(e) }
 // bytes; a longer file gives errTooLarge. It uses the system calls
 // directly: os.Open's set-up for the poller (fcntl, epoll_ctl, a
 // finalizer) cost more than the read itself for the small files that make
-// up most trees. O_NOFOLLOW refuses a file swapped for a symlink since the
+// up most trees. O_NONBLOCK and the fstat keep a FIFO from blocking the
+// search (the walk only passes regular files, but a path given by name
+// may be anything). O_NOFOLLOW refuses a file swapped for a symlink since the
 // walk saw it.
 func readFileInto(path string, buf []byte, limit int) ([]byte, error) {
 	var fd int
 	var err error
 	for {
-		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, 0)
+		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 		if err != syscall.EINTR {
 			break
 		}
@@ -243,6 +248,13 @@ func readFileInto(path string, buf []byte, limit int) ([]byte, error) {
 		return buf, err
 	}
 	defer syscall.Close(fd)
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		return buf, err
+	}
+	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		return buf, errNotRegular
+	}
 	if cap(buf) == 0 {
 		buf = make([]byte, 0, 64<<10)
 	}

@@ -270,10 +270,15 @@ return function(h)
   end)
 
   h.test('a server that refuses initialize is reported', function()
-    h.workspace({ conversations = {} }, {}, { model = { provider = 'script', script = 'missing.json' } })
+    h.workspace({ conversations = {} }, {}, { model = { provider = 'script', script = 'missing.json' }, init_timeout_ms = 1000 })
     vim.cmd('Agent anything')
-    h.wait_for('an error naming the script', function()
-      return #h.notes_at(levels.ERROR, 'missing.json') > 0
+    -- Neovim 0.8+ reports the server's error through on_error; 0.7 raises
+    -- it as a Lua error and the plugin's deadline reports it.
+    h.wait_for('an initialize error', function()
+      return #h.notes_at(levels.ERROR, 'missing.json') + #h.notes_at(levels.ERROR, 'did not finish initializing') > 0
+    end)
+    h.wait_for('the task/start request to fail', function()
+      return #h.notes_at(levels.ERROR, 'task/start') > 0
     end)
   end)
 

@@ -22,6 +22,8 @@ M.defaults = {
   -- How long an approval may stay unanswered when vim.ui.select is
   -- asynchronous and Neovim cannot suspend the request handler (0.7-0.9).
   approval_timeout_ms = 5 * 60 * 1000,
+  -- How long the server may take to answer initialize.
+  init_timeout_ms = 10000,
   -- Tool output lines shown in the chat per tool call.
   max_output_lines = 8,
   -- Extra environment for the server process.

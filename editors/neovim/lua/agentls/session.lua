@@ -72,7 +72,9 @@ function Session:start(bufnr)
     workspace_folders = { { uri = vim.uri_from_fname(self.root), name = self.root } },
     init_options = config.init_options(self.cfg),
     handlers = self:handlers(),
-    on_init = function()
+    on_init = function(client)
+      -- Neovim 0.7 registers the client as active only after on_init.
+      self.client_obj = client
       self.ready = true
       local queued = self.pending
       self.pending = {}
@@ -92,11 +94,21 @@ function Session:start(bufnr)
     return nil, 'agentls: the LSP client did not start'
   end
   self.client_id = id
+  -- Neovim before 0.8 raises an initialize error as a plain Lua error and
+  -- leaves the client half started; a deadline turns that into a clear
+  -- notification and fails the queued requests.
+  vim.defer_fn(function()
+    if not self.ready and not self.dead then
+      vim.notify('agentls did not finish initializing; its error is in :messages or :LspLog', vim.log.levels.ERROR, { title = 'agentls' })
+      self:stop(true)
+      self:on_exit(-1)
+    end
+  end, self.cfg.init_timeout_ms)
   return id
 end
 
 function Session:client()
-  return self.client_id and vim.lsp.get_client_by_id(self.client_id)
+  return self.client_obj or (self.client_id and vim.lsp.get_client_by_id(self.client_id))
 end
 
 -- alive reports whether the server can still take requests.
@@ -135,6 +147,9 @@ function Session:request(method, params, cb)
 end
 
 function Session:on_exit(code)
+  if self.dead then
+    return
+  end
   self.dead = true
   self.ready = false
   local queued = self.pending
@@ -142,7 +157,7 @@ function Session:on_exit(code)
   for _, q in ipairs(queued) do
     q[3]({ code = -32099, message = 'agentls exited' })
   end
-  if code ~= 0 then
+  if code ~= 0 and code ~= -1 then
     vim.schedule(function()
       vim.notify(string.format('agentls exited with code %d (see :LspLog)', code), vim.log.levels.ERROR, { title = 'agentls' })
     end)
@@ -197,10 +212,10 @@ function Session:top()
 end
 
 -- stop ends the server.
-function Session:stop()
+function Session:stop(force)
   local c = self:client()
   if c then
-    compat.stop(c)
+    compat.stop(c, force)
   end
 end
 
