@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/sourcegraph/jsonrpc2"
@@ -18,6 +19,9 @@ const (
 	ActionApprove = "Approve"
 	ActionDeny    = "Deny"
 )
+
+// progressCreateTimeout bounds the wait for window/workDoneProgress/create.
+const progressCreateTimeout = 5 * time.Second
 
 // client makes the server's calls to the editor; it is the session's Client.
 type client struct {
@@ -80,7 +84,11 @@ func (c *client) StartProgress(ctx context.Context, title string, cancel func())
 		return nil
 	}
 	token := "agentls-" + uuid.NewString()
-	if err := c.conn.Call(ctx, "window/workDoneProgress/create", WorkDoneProgressCreateParams{Token: token}, nil); err != nil {
+	// The task waits for the editor to accept the token, but not for long:
+	// progress is a courtesy, never a reason for work to stall.
+	cctx, cancelCreate := context.WithTimeout(ctx, progressCreateTimeout)
+	defer cancelCreate()
+	if err := c.conn.Call(cctx, "window/workDoneProgress/create", WorkDoneProgressCreateParams{Token: token}, nil); err != nil {
 		c.log.Debug("progress not created", "err", err)
 		return nil
 	}

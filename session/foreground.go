@@ -273,10 +273,9 @@ type fgHost struct {
 	e *entry
 }
 
+func (h fgHost) NeedsApproval(tool tools.Tool) bool { return !h.s.autoApproved(tool.Group) }
+
 func (h fgHost) Approve(ctx context.Context, t *task.Task, tool tools.Tool, summary string) bool {
-	if h.s.autoApproved(tool.Group) {
-		return true
-	}
 	return h.s.opts.Client.Approve(ctx, fmt.Sprintf("Task %q wants to %s: %s", t.Info().Title, verb(tool.Group), summary))
 }
 

@@ -52,7 +52,7 @@ func (t *Task) runCall(ctx context.Context, turn int, call model.ToolCall) callO
 		}
 	}
 	msg = t.record(msg)
-	if tool.Group != tools.GroupAlways {
+	if t.opts.Host.NeedsApproval(tool) {
 		if !t.opts.Host.Approve(ctx, t, tool, Summary(call.Name, call.Arguments)) {
 			if ctx.Err() != nil {
 				return callOutcome{}

@@ -25,6 +25,8 @@ type Log interface {
 
 // Host is the task's view of its session.
 type Host interface {
+	// NeedsApproval reports whether a call of the tool must be approved.
+	NeedsApproval(tool tools.Tool) bool
 	// Approve asks whether a tool call may run; summary says what it does.
 	Approve(ctx context.Context, t *Task, tool tools.Tool, summary string) bool
 	// NewTask runs a subtask for new_task and returns the tool result.

@@ -121,6 +121,9 @@ return function(h)
       ended = ended or (p.title == 'Summarise README.md' and p.done)
     end
     h.truthy(ended, 'progress ended for the background task')
+    if vim.fn.exists('##LspProgress') == 0 then
+      h.has_line(h.echoes, 'agentls: Summarise README.md — read_file README.md', 'progress echoes')
+    end
     -- The outcome reaches the parent's stream before its next model turn.
     vim.cmd('AgentReply yes')
     h.wait_root('completed')
@@ -191,6 +194,7 @@ return function(h)
       local items = vim.fn.getqflist()
       return #items == 1 and items[1].text:find('cancelled Slow scan', 1, true) ~= nil
     end)
+    vim.cmd('cclose')
     vim.cmd('AgentCancel')
     h.wait_root('cancelled')
   end)

@@ -1,6 +1,6 @@
 -- A small test harness for headless Neovim: tests run one after another on
 -- the main loop and wait for the real server with vim.wait.
-local H = { tests = {}, notes = {}, prompts = {}, answers = {} }
+local H = { tests = {}, notes = {}, prompts = {}, answers = {}, echoes = {} }
 
 local counter = 0
 
@@ -130,6 +130,17 @@ end
 -- install replaces the UI entry points that would block headless: the
 -- stock vim.ui.select (inputlist) and vim.notify.
 local function install()
+  local echo = vim.api.nvim_echo
+  vim.api.nvim_echo = function(chunks, history, opts)
+    local text = {}
+    for _, c in ipairs(chunks) do
+      text[#text + 1] = c[1]
+    end
+    H.echoes[#H.echoes + 1] = table.concat(text)
+    if vim.env.AGENTLS_TEST_ECHO then
+      echo(chunks, history, opts)
+    end
+  end
   vim.notify = function(msg, level)
     H.notes[#H.notes + 1] = { msg = tostring(msg), level = level }
   end
@@ -151,7 +162,7 @@ local function reset()
   end, 5000)
   vim.cmd('silent! only!')
   vim.cmd('silent! %bwipeout!')
-  H.notes, H.prompts, H.answers = {}, {}, {}
+  H.notes, H.prompts, H.answers, H.echoes = {}, {}, {}, {}
 end
 
 function H.run(out, filter)
