@@ -36,6 +36,8 @@ type harness struct {
 }
 
 type harnessOptions struct {
+	root     string // reuse a workspace (default: a new one)
+	data     string // reuse a data directory (default: a new one)
 	files    map[string]string
 	script   string
 	maxBytes int
@@ -43,7 +45,14 @@ type harnessOptions struct {
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
 	t.Helper()
-	root := t.TempDir()
+	root := o.root
+	if root == "" {
+		root = t.TempDir()
+	}
+	data := o.data
+	if data == "" {
+		data = t.TempDir()
+	}
 	if o.script != "" {
 		o.files = withFile(o.files, "script.json", o.script)
 	}
@@ -54,7 +63,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	t.Cleanup(cancel)
-	h := &harness{t: t, root: root, data: t.TempDir(), done: make(chan int, 1), ctx: ctx}
+	h := &harness{t: t, root: root, data: data, done: make(chan int, 1), ctx: ctx}
 	h.approve = func(string) any { return rpc.MessageActionItem{Title: rpc.ActionApprove} }
 
 	serverIn, clientOut := io.Pipe()
