@@ -86,6 +86,7 @@ func benchTool(b *testing.B, root string, rg bool, name string, input json.RawMe
 	}
 	ctx := context.Background()
 	var out string
+	b.ReportAllocs()
 	for b.Loop() {
 		out, err = tool.Run(ctx, ws, input)
 		if err != nil {

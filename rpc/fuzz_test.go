@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -354,12 +355,19 @@ func (fc *fuzzConn) call(method string, params json.RawMessage) int64 {
 	require.Contains(fc.t, []int64{
 		jsonrpc2.CodeInvalidRequest, jsonrpc2.CodeInvalidParams, CodeRequestFailed, CodeServerNotInitialized,
 	}, we.Code, "%s %s: unexpected error %d %q", method, params, we.Code, we.Message)
+	fc.t.Logf("%s: %d %s", method, we.Code, we.Message)
 	return we.Code
+}
+
+// rootURI is the root as a file URI; the fuzzer's directory names hold
+// '#', which a URI must escape.
+func (fc *fuzzConn) rootURI() string {
+	return (&url.URL{Scheme: "file", Path: fc.root}).String()
 }
 
 func (fc *fuzzConn) initParams() json.RawMessage {
 	b, _ := json.Marshal(map[string]any{
-		"rootUri": "file://" + fc.root,
+		"rootUri": fc.rootURI(),
 		"initializationOptions": map[string]any{
 			"model":   map[string]any{"provider": "script", "script": "script.json"},
 			"dataDir": fc.data,
@@ -379,7 +387,7 @@ func (fc *fuzzConn) confine(params json.RawMessage) json.RawMessage {
 	}
 	delete(p, "workspaceFolders")
 	delete(p, "rootPath")
-	p["rootUri"], _ = json.Marshal("file://" + fc.root)
+	p["rootUri"], _ = json.Marshal(fc.rootURI())
 	var opts map[string]json.RawMessage
 	if json.Unmarshal(p["initializationOptions"], &opts) == nil && opts != nil {
 		var dir string

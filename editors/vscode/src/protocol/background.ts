@@ -1,0 +1,46 @@
+// BackgroundModel holds this session's background tasks as background/list
+// reports them, and matches window/showMessage outcomes to tasks.
+import { Emitter, Event } from 'vscode-jsonrpc';
+import { TaskInfo, isFinal } from './types';
+
+export class BackgroundModel {
+  private tasks: TaskInfo[] = [];
+  private readonly changed = new Emitter<void>();
+  readonly onDidChange: Event<void> = this.changed.event;
+
+  set(tasks: TaskInfo[]): void {
+    this.tasks = Array.isArray(tasks) ? tasks : [];
+    this.changed.fire();
+  }
+
+  list(): TaskInfo[] {
+    return [...this.tasks];
+  }
+
+  get(id: string): TaskInfo | undefined {
+    return this.tasks.find((t) => t.taskId === id);
+  }
+
+  /** active lists the queued and running tasks. */
+  active(): TaskInfo[] {
+    return this.tasks.filter((t) => !isFinal(t.status));
+  }
+
+  /**
+   * outcomeFor finds the finished task an outcome message is about: the
+   * message names the task's title, so the most recently updated finished
+   * task whose title it contains (the longest title on a tie).
+   */
+  outcomeFor(message: string): TaskInfo | undefined {
+    let best: TaskInfo | undefined;
+    for (const t of this.tasks) {
+      if (!isFinal(t.status) || !t.title || !message.includes(t.title)) {
+        continue;
+      }
+      if (!best || t.updatedAt > best.updatedAt || (t.updatedAt === best.updatedAt && t.title.length > best.title.length)) {
+        best = t;
+      }
+    }
+    return best;
+  }
+}
