@@ -18,10 +18,6 @@ import (
 	"github.com/agentls/agentls/tools"
 )
 
-// keepBackground bounds the finished background tasks a session remembers
-// beyond those the runner still lists.
-const keepBackground = 200
-
 // waiter is a wait_for_background call in progress.
 type waiter struct {
 	parentID string
@@ -146,28 +142,6 @@ func firstLine(text string, n int) string {
 		return line
 	}
 	return string([]rune(line)[:n-1]) + "…"
-}
-
-// pruneLocked forgets the oldest finished background tasks once there are
-// more than keepBackground that the runner no longer lists.
-func (s *Session) pruneLocked() {
-	listed := map[string]bool{}
-	for _, ri := range s.runner.List() {
-		listed[ri.ID] = true
-	}
-	var old []*entry
-	for id, e := range s.tasks {
-		if e.bg && e.outcome != nil && !listed[id] {
-			old = append(old, e)
-		}
-	}
-	if len(old) <= keepBackground {
-		return
-	}
-	slices.SortFunc(old, func(a, b *entry) int { return a.t.Info().CreatedAt.Compare(b.t.Info().CreatedAt.Time) })
-	for _, e := range old[:len(old)-keepBackground] {
-		delete(s.tasks, e.t.ID())
-	}
 }
 
 // waitForBackground blocks until the parent's listed background tasks (all

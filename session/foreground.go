@@ -302,6 +302,7 @@ func (h fgHost) Changed(t *task.Task) {
 				break
 			}
 		}
+		s.pruneLocked()
 	}
 	stack := s.stackIDs()
 	s.mu.Unlock()

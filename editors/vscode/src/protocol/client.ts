@@ -38,7 +38,7 @@ export class AgentProcess {
   private readonly progressHandlers: ((p: ProgressParams) => void)[] = [];
 
   private constructor(private readonly child: ChildProcess, private readonly opts: SpawnOptions) {
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) => child.once('exit', (code: number | null) => resolve(code)));
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (d: string) => opts.stderr?.(d));
     this.connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
