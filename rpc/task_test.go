@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sourcegraph/jsonrpc2"
@@ -100,7 +101,10 @@ func TestStreamedTextArrivesInPartialChunksThenFinal(t *testing.T) {
 	require.GreaterOrEqual(t, len(partial), 2)
 	assert.Equal(t, "Listing", partial[0])
 	assert.Equal(t, "Listing the files first.", final.Text)
-	assert.Equal(t, final.Text, partial[len(partial)-1])
+	for i := 1; i < len(partial); i++ {
+		assert.True(t, strings.HasPrefix(partial[i], partial[i-1]), "each chunk holds the text so far")
+	}
+	assert.True(t, strings.HasPrefix(final.Text, partial[len(partial)-1]))
 }
 
 const writeScript = `{"conversations":[{"match":"","turns":[

@@ -105,11 +105,21 @@ func (t *Task) ask(ctx context.Context, turn int) (model.Response, error) {
 	req := model.Request{TaskID: t.ID(), System: t.opts.System, Messages: history, Tools: t.toolDefs()}
 	textID := t.opts.NewID()
 	var sofar strings.Builder
+	sent, chunks := 0, 0
 	resp, err := t.opts.Provider.Complete(ctx, req, func(delta string) {
 		if delta == "" {
 			return
 		}
 		sofar.WriteString(delta)
+		// Each partial carries the whole text so far, so sending every
+		// delta of a long answer would cost the square of its length.
+		// After the first two, a partial goes out only once the text has
+		// grown by an eighth (at least 64 bytes): linear in total.
+		if chunks >= 2 && sofar.Len()-sent < max(64, sofar.Len()/8) {
+			return
+		}
+		chunks++
+		sent = sofar.Len()
 		t.record(store.Message{ID: textID, Kind: store.KindText, Text: sofar.String(), Partial: true, Turn: turn})
 	})
 	if err != nil {
