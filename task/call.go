@@ -55,6 +55,8 @@ func (t *Task) runCall(ctx context.Context, turn int, call model.ToolCall) callO
 	if t.opts.Host.NeedsApproval(tool) {
 		if !t.opts.Host.Approve(ctx, t, tool, Summary(call.Name, call.Arguments)) {
 			if ctx.Err() != nil {
+				msg.Status, msg.Output = store.ToolError, "Cancelled before it ran."
+				t.record(msg)
 				return callOutcome{}
 			}
 			msg.Status, msg.Output = store.ToolDenied, "The user denied this operation."
