@@ -46,6 +46,9 @@ func BuildHistory(msgs []store.Message) []model.Message {
 		out = append(out, results...)
 		out = append(out, later...)
 		turn, results, calls, later = 0, nil, nil, nil
+		// Some servers number calls afresh in every answer: ids are only
+		// unique within one.
+		got = map[string]bool{}
 	}
 	assistant := func(m store.Message) *model.Message {
 		if turn != m.Turn {

@@ -70,3 +70,15 @@ func TestCollapseKeepsTheLastVersionAtTheFirstPlace(t *testing.T) {
 	require.Len(t, msgs, 2)
 	assert.Equal(t, store.ToolDone, msgs[0].Status)
 }
+
+func TestBuildHistoryAcceptsCallIDsReusedAcrossAnswers(t *testing.T) {
+	msgs := []store.Message{
+		{ID: "1", Kind: store.KindUser, Text: "go"},
+		{ID: "2", Kind: store.KindTool, Name: "list_files", Status: store.ToolDone, Output: "first", Turn: 1, CallID: "call_0"},
+		{ID: "3", Kind: store.KindTool, Name: "read_file", Status: store.ToolDone, Output: "second", Turn: 2, CallID: "call_0"},
+	}
+	h := task.BuildHistory(msgs)
+	require.Len(t, h, 5)
+	assert.Equal(t, "first", h[2].Text)
+	assert.Equal(t, "second", h[4].Text)
+}

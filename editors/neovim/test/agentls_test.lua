@@ -262,6 +262,31 @@ return function(h)
     h.has_line(h.chat_lines(), '**Completed:** resumed fine')
   end)
 
+  h.test('a server that exits is restarted into the same chat', function()
+    h.workspace({
+      conversations = {
+        { match = '^First', turns = { { toolCalls = { complete('one') } } } },
+        { match = '^Second', turns = { { toolCalls = { complete('two') } } } },
+      },
+    })
+    vim.cmd('Agent First task')
+    h.wait_root('completed')
+    local first = h.session()
+    local chat_buf = first.chat.buf
+    first:stop()
+    h.wait_for('the server to exit', function()
+      return first.dead
+    end)
+    vim.cmd('Agent Second task')
+    h.wait_root('completed')
+    h.truthy(h.session() ~= first, 'a new session')
+    h.eq(chat_buf, h.session().chat.buf, 'chat buffer')
+    local lines = h.chat_lines()
+    h.has_line(lines, '**Completed:** one')
+    h.has_line(lines, '_agentls restarted_')
+    h.has_line(lines, '**Completed:** two')
+  end)
+
   h.test('a missing binary is a clear error', function()
     h.workspace({ conversations = {} }, {}, { cmd = { '/nonexistent/agentls' } })
     vim.cmd('Agent anything')

@@ -158,7 +158,7 @@ end
 local function reset()
   require('agentls').stop()
   H.wait_for('the servers to exit', function()
-    return #vim.lsp.get_active_clients() == 0
+    return #(vim.lsp.get_clients or vim.lsp.get_active_clients)() == 0
   end, 5000)
   vim.cmd('silent! only!')
   vim.cmd('silent! %bwipeout!')

@@ -60,7 +60,10 @@ function M.session(bufnr)
   if s and s:alive() then
     return s
   end
-  s = Session.new(root, state.cfg)
+  if s then
+    s.chat:note('agentls restarted')
+  end
+  s = Session.new(root, state.cfg, s and s.chat)
   local id, err = s:start(bufnr)
   if not id then
     notify(err, vim.log.levels.ERROR)

@@ -20,7 +20,9 @@ local levels = {
 -- Bounds the requests queued before the server is ready.
 local max_pending = 100
 
-function Session.new(root, cfg)
+-- new makes a session; chat is the chat of an earlier session of the same
+-- root, kept so that a restarted server continues the same buffer.
+function Session.new(root, cfg, chat)
   local self = setmetatable({
     root = root,
     cfg = cfg,
@@ -35,7 +37,8 @@ function Session.new(root, cfg)
     background_ids = {}, -- taskId -> true, from background/list
     listeners = {},
   }, Session)
-  self.chat = Chat.new({ name = 'agentls://chat/' .. root, root = root, cfg = cfg })
+  self.chat = chat or Chat.new({ name = 'agentls://chat/' .. root, root = root, cfg = cfg })
+  self.chat.cfg = cfg
   return self
 end
 
@@ -87,7 +90,11 @@ function Session:start(bufnr)
       vim.notify('agentls: ' .. tostring(vim.lsp.client_errors[code] or code) .. ': ' .. detail, vim.log.levels.ERROR, { title = 'agentls' })
     end,
     on_exit = function(code)
-      self:on_exit(code)
+      -- Neovim 0.7 calls on_exit in a fast event, where most of the API
+      -- (and vim.notify) may not run.
+      vim.schedule(function()
+        self:on_exit(code)
+      end)
     end,
   }, bufnr)
   if not id then
