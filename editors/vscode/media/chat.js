@@ -7,6 +7,7 @@
   const input = document.getElementById('input');
   const send = document.getElementById('send');
   const cancel = document.getElementById('cancel');
+  const startNew = document.getElementById('new');
   const marks = { pending: '…', approved: '▶', denied: '✗ denied', done: '✓', error: '✗ error' };
 
   function el(tag, cls, text) {
@@ -72,24 +73,30 @@
       ? msg.bar.title + ' — ' + msg.bar.status + (msg.bar.stack.length > 1 ? '   stack: ' + msg.bar.stack.join(' › ') : '')
       : 'No task yet. Type a prompt below.';
     send.textContent = msg.canReply ? 'Reply' : 'Start';
+    startNew.hidden = !msg.canReply || msg.active;
     cancel.disabled = !msg.active;
     if (atEnd) log.scrollTop = log.scrollHeight;
   });
 
-  function submit() {
+  function submit(type) {
     const text = input.value.trim();
     if (!text) return;
-    vscode.postMessage({ type: 'send', text: text });
+    vscode.postMessage({ type: type, text: text });
     input.value = '';
   }
-  send.addEventListener('click', submit);
+  send.addEventListener('click', function () {
+    submit('send');
+  });
+  startNew.addEventListener('click', function () {
+    submit('start');
+  });
   cancel.addEventListener('click', function () {
     vscode.postMessage({ type: 'cancel' });
   });
   input.addEventListener('keydown', function (e) {
     if (e.key === 'Enter' && !e.shiftKey) {
       e.preventDefault();
-      submit();
+      submit('send');
     }
   });
   vscode.postMessage({ type: 'ready' });

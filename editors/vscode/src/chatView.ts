@@ -5,7 +5,10 @@ import * as vscode from 'vscode';
 import { ChatModel } from './protocol/chat';
 
 export interface ChatActions {
+  /** send replies to the current task, or starts one when there is none. */
   send(text: string): void;
+  /** start always starts a new task. */
+  start(text: string): void;
   cancel(): void;
 }
 
@@ -38,11 +41,13 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 <link rel="stylesheet" href="${style}"></head>
 <body><div id="bar"></div><div id="log"></div>
 <div id="composer"><textarea id="input" rows="2" placeholder="Prompt or reply (Enter sends, Shift+Enter newline)"></textarea>
-<button id="send">Start</button><button id="cancel" title="Cancel the foreground task">Stop</button></div>
+<button id="send">Start</button><button id="new" title="Start a new task with this text">New</button><button id="cancel" title="Cancel the foreground task">Stop</button></div>
 <script nonce="${nonce}" src="${script}"></script></body></html>`;
     view.webview.onDidReceiveMessage((msg: { type?: string; text?: string }) => {
       if (msg.type === 'send' && typeof msg.text === 'string') {
         this.actions.send(msg.text);
+      } else if (msg.type === 'start' && typeof msg.text === 'string') {
+        this.actions.start(msg.text);
       } else if (msg.type === 'cancel') {
         this.actions.cancel();
       } else if (msg.type === 'ready') {

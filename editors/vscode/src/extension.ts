@@ -21,14 +21,13 @@ function parsePrompt(text: string): { text: string; mode?: string } {
 export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel('agentls', { log: true });
   const tree = new BackgroundTree();
-  // The chat's actions need the controller, which needs the chat view.
-  let controller: Controller | undefined;
+  // The chat's actions are hoisted functions below that use ctl.
   const chat = new ChatViewProvider(context.extensionUri, {
     send: (text) => void sendFromChat(text),
+    start: (text) => void startTask({ text }),
     cancel: () => void cancelTask(),
   });
-  controller = new Controller(output, chat, tree);
-  const ctl = controller;
+  const ctl = new Controller(output, chat, tree);
 
   async function startTask(arg?: { text?: string; mode?: string; title?: string }): Promise<void> {
     let text = arg?.text;
@@ -140,7 +139,7 @@ export function activate(context: vscode.ExtensionContext): void {
     output,
     tree,
     chat,
-    controller,
+    ctl,
     vscode.window.registerWebviewViewProvider('agentls.chat', chat, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.window.createTreeView('agentls.background', { treeDataProvider: tree, showCollapseAll: false }),
     vscode.commands.registerCommand('agentls.startTask', startTask),
@@ -179,7 +178,6 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }),
   );
-  controller = ctl;
 }
 
 export function deactivate(): void {

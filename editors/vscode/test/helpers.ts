@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Emitter } from 'vscode-jsonrpc';
 import { AgentProcess, ProgressParams } from '../src/protocol/client';
 import { AgentSession, Connection, Notice } from '../src/protocol/session';
 import { InitializationOptions, MessageActionItem, ShowMessageRequestParams, TaskStateParams } from '../src/protocol/types';
@@ -25,6 +26,8 @@ export interface Harness {
   /** answers queues the replies to approvals; an empty queue dismisses. */
   answers: (MessageActionItem | null | Error)[];
   stop(): Promise<number | null>;
+  /** poked fires when a notice, progress or state is recorded. */
+  poked: Emitter<void>;
 }
 
 /** start writes a workspace with script and files and starts a session on it. */
@@ -59,6 +62,7 @@ export async function start(script: unknown, files: Record<string, string> = {},
     progress: [],
     states: [],
     answers: [],
+    poked: new Emitter<void>(),
     session: undefined as unknown as AgentSession,
     stop: async () => {
       h.session.dispose();
@@ -78,6 +82,7 @@ export async function start(script: unknown, files: Record<string, string> = {},
           h.states.push(p as TaskStateParams);
         }
         handler(p);
+        h.poked.fire();
       }),
   };
   h.session = new AgentSession(conn, {
@@ -89,9 +94,15 @@ export async function start(script: unknown, files: Record<string, string> = {},
       }
       return a ?? null;
     },
-    notice: (n) => h.notices.push(n),
+    notice: (n) => {
+      h.notices.push(n);
+      h.poked.fire();
+    },
   });
-  proc.onProgress((p) => h.progress.push(p));
+  proc.onProgress((p) => {
+    h.progress.push(p);
+    h.poked.fire();
+  });
   try {
     await proc.initialize();
   } catch (e) {
@@ -107,7 +118,7 @@ export async function start(script: unknown, files: Record<string, string> = {},
  */
 export function until(h: Harness, what: string, cond: () => boolean, timeoutMs = 15000): Promise<void> {
   return new Promise((resolve, reject) => {
-    const subs = [h.session.chat.onDidChange(check), h.session.background.onDidChange(check)];
+    const subs = [h.session.chat.onDidChange(check), h.session.background.onDidChange(check), h.poked.event(check)];
     const timer = setTimeout(() => {
       done();
       reject(new Error(`timed out waiting for ${what}\ntranscript:\n${h.session.chat.markdown()}`));

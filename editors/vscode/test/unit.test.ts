@@ -101,6 +101,8 @@ test('background: outcomes match the newest finished task by title', () => {
   assert.equal(b.outcomeFor('Background task "Scan" completed: ok')?.taskId, 'b');
   assert.equal(b.outcomeFor('something else'), undefined);
   assert.deepEqual(b.active().map((t) => t.taskId), ['c']);
+  b.set([info({ taskId: 'q', title: 'say "hi"', status: 'failed' })]);
+  assert.equal(b.outcomeFor('Background task "say \\"hi\\"" failed: boom')?.taskId, 'q');
 });
 
 test('settings: empty values are left out, bad ones named', () => {

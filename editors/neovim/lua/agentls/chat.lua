@@ -140,7 +140,8 @@ function Chat:update(key, lines)
   self:follow()
 end
 
--- follow keeps windows that were at the end of the buffer at the end.
+-- follow scrolls the chat windows the user is not in to the newest line;
+-- the window with the cursor is left where the user put it.
 function Chat:follow()
   local total = vim.api.nvim_buf_line_count(self.buf)
   for _, win in ipairs(self:windows()) do

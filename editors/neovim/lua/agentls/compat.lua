@@ -2,6 +2,15 @@
 -- as a closure) and current releases (vim.lsp.start, client:request).
 local M = {}
 
+-- uv is libuv's binding: vim.uv from 0.10, vim.loop before.
+M.uv = vim.uv or vim.loop
+
+-- client_error names an LSP client error code.
+function M.client_error(code)
+  local names = vim.lsp.client_errors or (vim.lsp.rpc and vim.lsp.rpc.client_errors) or {}
+  return names[code] or tostring(code)
+end
+
 function M.has(feature)
   return vim.fn.has(feature) == 1
 end
@@ -29,14 +38,16 @@ function M.is_stopped(client)
   return client.is_stopped()
 end
 
--- start starts (or reuses) an LSP client for config and returns its id.
+-- start starts an LSP client for config and returns its id. The plugin
+-- keeps one client per root itself: its handlers belong to one session, so
+-- vim.lsp.start must never hand back another session's client.
 -- vim.lsp.start attaches bufnr; agentls ignores document notifications.
 function M.start(config, bufnr)
   if vim.lsp.start then
     return vim.lsp.start(config, {
       bufnr = bufnr,
-      reuse_client = function(client, conf)
-        return client.name == conf.name and client.config.root_dir == conf.root_dir
+      reuse_client = function()
+        return false
       end,
     })
   end
@@ -74,7 +85,7 @@ function M.find_root(path, markers)
   local dir = path
   while dir and dir ~= '' do
     for _, m in ipairs(markers) do
-      if vim.loop.fs_stat(dir .. '/' .. m) then
+      if M.uv.fs_stat(dir .. '/' .. m) then
         return dir
       end
     end

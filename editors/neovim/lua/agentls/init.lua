@@ -37,7 +37,7 @@ function M.root_for(bufnr)
     return root
   end
   local name = vim.api.nvim_buf_get_name(bufnr)
-  local cwd = vim.loop.cwd()
+  local cwd = compat.uv.cwd()
   if name ~= '' and vim.api.nvim_buf_get_option(bufnr, 'buftype') == '' then
     local found = compat.find_root(vim.fn.fnamemodify(name, ':p:h'), state.cfg.root_markers)
     if found then

@@ -87,7 +87,7 @@ function Session:start(bufnr)
     end,
     on_error = function(code, err)
       local detail = type(err) == 'table' and (err.message or vim.inspect(err)) or tostring(err)
-      vim.notify('agentls: ' .. tostring(vim.lsp.client_errors[code] or code) .. ': ' .. detail, vim.log.levels.ERROR, { title = 'agentls' })
+      vim.notify('agentls: ' .. compat.client_error(code) .. ': ' .. detail, vim.log.levels.ERROR, { title = 'agentls' })
     end,
     on_exit = function(code)
       -- Neovim 0.7 calls on_exit in a fast event, where most of the API
@@ -106,7 +106,9 @@ function Session:start(bufnr)
   -- notification and fails the queued requests.
   vim.defer_fn(function()
     if not self.ready and not self.dead then
-      vim.notify('agentls did not finish initializing; its error is in :messages or :LspLog', vim.log.levels.ERROR, { title = 'agentls' })
+      -- 0.7 leaves the server's error message in v:errmsg.
+      local why = vim.v.errmsg:match('RPC%[Error%].-message = "(.*)"')
+      vim.notify('agentls did not finish initializing: ' .. (why or 'see :messages or :LspLog'), vim.log.levels.ERROR, { title = 'agentls' })
       self:stop(true)
       self:on_exit(-1)
     end

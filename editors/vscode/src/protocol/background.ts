@@ -34,7 +34,9 @@ export class BackgroundModel {
   outcomeFor(message: string): TaskInfo | undefined {
     let best: TaskInfo | undefined;
     for (const t of this.tasks) {
-      if (!isFinal(t.status) || !t.title || !message.includes(t.title)) {
+      // The server quotes the title Go-style (%q), which escapes quotes and
+      // backslashes as JSON does.
+      if (!isFinal(t.status) || !t.title || !(message.includes(t.title) || message.includes(JSON.stringify(t.title)))) {
         continue;
       }
       if (!best || t.updatedAt > best.updatedAt || (t.updatedAt === best.updatedAt && t.title.length > best.title.length)) {
