@@ -182,12 +182,18 @@ func (p *proc) exitCode() int {
 	return st.ExitCode()
 }
 
-// fdCount counts the process's open descriptors.
-func (p *proc) fdCount() int {
+// fds lists the process's open descriptors as "fd -> target".
+func (p *proc) fds() []string {
 	p.t.Helper()
-	entries, err := os.ReadDir("/proc/" + strconv.Itoa(p.pid) + "/fd")
+	dir := "/proc/" + strconv.Itoa(p.pid) + "/fd/"
+	entries, err := os.ReadDir(dir)
 	require.NoError(p.t, err)
-	return len(entries)
+	out := make([]string, 0, len(entries))
+	for _, e := range entries {
+		target, _ := os.Readlink(dir + e.Name())
+		out = append(out, e.Name()+" -> "+target)
+	}
+	return out
 }
 
 // assertNoOrphans checks that no process started by this server outlives
@@ -253,16 +259,17 @@ func cmdline(pid int) string {
 }
 
 // childEnv is the test's environment without agentls settings (so that
-// only initializationOptions configure the server), plus the mark.
+// only initializationOptions configure the server), plus the mark. A
+// race-built server would otherwise sleep a second at exit.
 func childEnv(mark string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "AGENTLS_") {
+		if strings.HasPrefix(kv, "AGENTLS_") || strings.HasPrefix(kv, "GORACE=") {
 			continue
 		}
 		env = append(env, kv)
 	}
-	return append(env, markVar+"="+mark)
+	return append(env, markVar+"="+mark, "GORACE=atexit_sleep_ms=0")
 }
 
 func randomMark(t *testing.T) string {
