@@ -28,7 +28,7 @@ echo "== machine"
 } | tee "$out/machine.txt"
 
 echo "== build"
-go build -trimpath -o "$out/agentls" ..
+go build -o "$out/agentls" ..
 ls -l "$out/agentls"
 if command -v npm >/dev/null; then
   (cd node && npm ci --no-audit --no-fund --loglevel=error)

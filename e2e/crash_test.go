@@ -181,6 +181,7 @@ func TestKillDuringTaskThenResume(t *testing.T) {
 			assert.Empty(t, done.Error)
 			after := second.get(id)
 			assertKept(t, got.Messages, after.Messages)
+			assert.Empty(t, turnProblem(after.Messages))
 			assert.Equal(t, store.KindCompletion, after.Messages[len(after.Messages)-1].Kind)
 			for _, m := range after.Messages {
 				if m.Kind == store.KindTool && (m.Status == store.ToolPending || m.Status == store.ToolApproved) {
@@ -189,7 +190,7 @@ func TestKillDuringTaskThenResume(t *testing.T) {
 			}
 			assert.Equal(t, 0, second.shutdown())
 			if len(bugs) > 0 {
-				t.Skip("BUG: " + strings.Join(bugs, "; ") + " (the rest of the test passed)")
+				t.Error(strings.Join(bugs, "; "))
 			}
 		})
 	}
@@ -209,10 +210,24 @@ func assertKept(t *testing.T, before, after []store.Message) {
 		if !assert.True(t, ok, "message %s (%s) is kept", m.ID, m.Kind) {
 			continue
 		}
-		assert.Equal(t, jsonOf(t, m), jsonOf(t, after[i]), "message %s is unchanged", m.ID)
+		got := after[i]
+		if closedOnResume(m, got) {
+			// A call the crash left open is closed when the task runs
+			// again; everything else about it stays.
+			got.Status, got.Output = m.Status, m.Output
+		}
+		assert.Equal(t, jsonOf(t, m), jsonOf(t, got), "message %s is unchanged", m.ID)
 		assert.Greater(t, i, last, "message %s keeps its place", m.ID)
 		last = i
 	}
+}
+
+// closedOnResume reports whether after is the update that closes a tool
+// call a crash interrupted.
+func closedOnResume(before, after store.Message) bool {
+	return before.Kind == store.KindTool &&
+		(before.Status == store.ToolPending || before.Status == store.ToolApproved) &&
+		after.Status == store.ToolError && strings.Contains(after.Output, "interrupted")
 }
 
 func jsonOf(t *testing.T, v any) string {
@@ -236,6 +251,6 @@ func survived(t *testing.T, pid int) bool {
 		return false
 	}
 	t.Logf("the command (pid %d: %s) survived the SIGKILL of agentls", pid, cmdline(pid))
-	_ = syscall.Kill
+	require.NoError(t, syscall.Kill(-pid, syscall.SIGKILL))
 	return true
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
 	"github.com/stretchr/testify/require"
@@ -31,7 +30,7 @@ type editor struct {
 	release chan struct{}
 
 	mu      sync.Mutex
-	approve func(message string) any // answer to window/showMessageRequest; nil: never answer
+	approve func(message string) any // answer to window/showMessageRequest
 	onEvent func(rpcclient.Event)    // runs on the client's read loop
 }
 
@@ -88,10 +87,6 @@ func (e *editor) answer(_ context.Context, method string, params json.RawMessage
 	e.mu.Lock()
 	approve := e.approve
 	e.mu.Unlock()
-	if approve == nil {
-		<-e.release
-		return nil, nil
-	}
 	return approve(p.Message), nil
 }
 
@@ -189,8 +184,19 @@ func (e *editor) waitState(taskID string, status store.Status) rpc.TaskStatePara
 // waitFinal waits for the task's final status.
 func (e *editor) waitFinal(taskID string) store.TaskInfo {
 	e.t.Helper()
+	return e.waitFinalAfter(taskID, 0)
+}
+
+// mark returns the index of the next event, for waiting on events that
+// come after it only.
+func (e *editor) mark() int { return len(e.c.Events()) }
+
+// waitFinalAfter waits for a final status reported at event index from
+// or later.
+func (e *editor) waitFinalAfter(taskID string, from int) store.TaskInfo {
+	e.t.Helper()
 	var info store.TaskInfo
-	_, _, err := e.c.WaitFor(e.ctx, 0, func(ev rpcclient.Event) bool {
+	_, _, err := e.c.WaitFor(e.ctx, from, func(ev rpcclient.Event) bool {
 		var p rpc.TaskStateParams
 		if ev.Method != "task/state" || json.Unmarshal(ev.Params, &p) != nil {
 			return false
@@ -301,6 +307,3 @@ func findTask(tasks []store.TaskInfo, id string) (store.TaskInfo, bool) {
 	}
 	return store.TaskInfo{}, false
 }
-
-// sinceStart measures from t0; used only in failure messages.
-func sinceStart(t0 time.Time) time.Duration { return time.Since(t0).Round(time.Millisecond) }

@@ -131,6 +131,7 @@ func (p *proc) cleanup() {
 	p.assertNoOrphans()
 	log := p.log()
 	assert.NotContains(t, log, "WARNING: DATA RACE", "the race-built server found a data race")
+	assert.NotContains(t, log, "panic", "the server panicked")
 	if t.Failed() {
 		t.Logf("agentls (pid %d) stderr:\n%s", p.pid, log)
 	}

@@ -166,7 +166,7 @@ func (s *Session) reopen(taskID string) (*entry, error) {
 	if taskID == "" {
 		return nil, errorf(Invalid, "taskId: missing")
 	}
-	if e, ok := s.lookup(taskID); ok {
+	if e, ok := s.current(taskID); ok {
 		return e, nil
 	}
 	log, info, msgs, err := s.opts.History.Open(taskID)
@@ -240,9 +240,9 @@ func (s *Session) List() ([]store.TaskInfo, error) {
 	if err != nil {
 		return nil, errorf(Failed, "cannot list tasks: %v", err)
 	}
-	// Tasks of this session are reported as they are now.
+	// Tasks this session is working on are reported as they are now.
 	for i := range infos {
-		if e, ok := s.lookup(infos[i].TaskID); ok {
+		if e, ok := s.current(infos[i].TaskID); ok {
 			infos[i] = e.t.Info()
 		}
 	}
@@ -254,7 +254,7 @@ func (s *Session) Get(taskID string) (store.TaskInfo, []store.Message, error) {
 	if taskID == "" {
 		return store.TaskInfo{}, nil, errorf(Invalid, "taskId: missing")
 	}
-	if e, ok := s.lookup(taskID); ok {
+	if e, ok := s.current(taskID); ok {
 		return s.infoOf(e), e.t.Messages(), nil
 	}
 	info, msgs, err := s.opts.History.Get(taskID)

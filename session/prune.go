@@ -46,6 +46,25 @@ func (s *Session) forgettableLocked(e *entry) bool {
 	return true
 }
 
+// current returns the task of this session that is the authority on
+// taskID: a background task, or a foreground task that is active or still
+// owes background outcomes. A finished, idle foreground task is forgotten
+// here, because another process on the same history may have continued it
+// since: the history is then the authority.
+func (s *Session) current(taskID string) (*entry, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.tasks[taskID]
+	if !ok {
+		return nil, false
+	}
+	if !e.bg && s.forgettableLocked(e) {
+		delete(s.tasks, taskID)
+		return nil, false
+	}
+	return e, true
+}
+
 func (s *Session) forgetOldest(entries []*entry, keep int) {
 	if len(entries) <= keep {
 		return

@@ -31,6 +31,7 @@ func (t *Task) Run(ctx context.Context, input string) store.Status {
 	t.mu.Unlock()
 
 	t.setStatus(store.StatusRunning, "", "")
+	t.closeInterrupted()
 	if input != "" {
 		t.record(store.Message{Kind: store.KindUser, Text: input})
 	}
@@ -45,6 +46,17 @@ func (t *Task) Run(ctx context.Context, input string) store.Status {
 	t.mu.Unlock()
 	t.setStatus(status, result, errText)
 	return status
+}
+
+// closeInterrupted ends the tool calls that a previous run left open (the
+// process died while they ran): no call is in flight when a run starts.
+func (t *Task) closeInterrupted() {
+	for _, m := range t.Messages() {
+		if m.Kind == store.KindTool && (m.Status == store.ToolPending || m.Status == store.ToolApproved) {
+			m.Status, m.Output = store.ToolError, resultInterrupted
+			t.record(m)
+		}
+	}
 }
 
 // loop runs model turns until the task ends.

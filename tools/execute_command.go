@@ -87,7 +87,7 @@ func runCommand(ctx context.Context, command, dir string, timeout time.Duration)
 	defer cancel()
 	cmd := exec.CommandContext(tctx, "/bin/sh", "-c", command)
 	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = childProcAttr()
 	cmd.Cancel = func() error {
 		// The group id is the shell's pid (Setpgid with Pgid 0).
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)

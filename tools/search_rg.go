@@ -42,7 +42,7 @@ func rgArgs(q *searchQuery) []string {
 func searchRG(ctx context.Context, ws *Workspace, q *searchQuery, res *searchResults) error {
 	cmd := exec.CommandContext(ctx, ws.rg, rgArgs(q)...)
 	cmd.Dir = ws.root
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = childProcAttr()
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
 	var stderr bytes.Buffer

@@ -1,0 +1,10 @@
+package tools
+
+import "syscall"
+
+// childProcAttr puts a child in its own process group, so that the whole
+// group can be killed, and has the kernel kill it if agentls dies without
+// the chance to (SIGKILL), so no command outlives the server.
+func childProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}
