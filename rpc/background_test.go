@@ -117,6 +117,7 @@ func TestBackgroundFanOutAndWait(t *testing.T) {
 		if m.Type == 3 {
 			infos++
 			assert.Regexp(t, `^Background task "BG \d: look around" completed: found a$`, m.Message)
+			assert.NotEmpty(t, m.TaskID, "the outcome names its task")
 		}
 	}
 	assert.Equal(t, 3, infos)
@@ -286,6 +287,7 @@ func TestBackgroundCancelAndProgress(t *testing.T) {
 	var pp rpc.ProgressParams
 	require.NoError(t, json.Unmarshal(begin, &pp))
 	assert.Equal(t, "BG 1: look around", pp.Value.Title)
+	assert.True(t, strings.HasPrefix(pp.Token, "agentls/background/"), pp.Token)
 	assert.True(t, pp.Value.Cancellable)
 	h.waitEvent("$/progress", func(p json.RawMessage) bool {
 		var r rpc.ProgressParams

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/agentls/agentls/session"
@@ -55,8 +54,8 @@ func (c *client) TaskState(info store.TaskInfo, stack []string) {
 	c.notify("task/state", TaskStateParams{Task: info, Stack: nonNil(stack)})
 }
 
-func (c *client) ShowMessage(typ int, text string) {
-	c.notify("window/showMessage", ShowMessageParams{Type: typ, Message: text})
+func (c *client) ShowMessage(typ int, text, taskID string) {
+	c.notify("window/showMessage", ShowMessageParams{Type: typ, Message: text, TaskID: taskID})
 }
 
 // Approve asks with window/showMessageRequest. It waits as long as the
@@ -76,14 +75,16 @@ func (c *client) Approve(ctx context.Context, text string) bool {
 }
 
 // StartProgress implements session.Client.
-func (c *client) StartProgress(ctx context.Context, title string, cancel func()) session.Progress {
+func (c *client) StartProgress(ctx context.Context, taskID, title string, cancel func()) session.Progress {
 	c.mu.Lock()
 	supported := c.progress
 	c.mu.Unlock()
 	if !supported {
 		return nil
 	}
-	token := "agentls-" + uuid.NewString()
+	// The token names the task, so that a client can tell whose progress
+	// it is; a task reports under one token only.
+	token := "agentls/background/" + taskID
 	// The task waits for the editor to accept the token, but not for long:
 	// progress is a courtesy, never a reason for work to stall.
 	cctx, cancelCreate := context.WithTimeout(ctx, progressCreateTimeout)

@@ -184,6 +184,8 @@ type ShowMessageParams struct {
 	Type    int                 `json:"type"`
 	Message string              `json:"message"`
 	Actions []MessageActionItem `json:"actions,omitempty"`
+	// TaskID names the background task of an outcome (an extension).
+	TaskID string `json:"taskId,omitempty"`
 }
 
 // MessageActionItem is an action of window/showMessageRequest.

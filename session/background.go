@@ -57,7 +57,7 @@ func (s *Session) startBackground(parent *task.Task, in tools.NewTaskInput) (str
 // runBackground is the runner job of a background task.
 func (s *Session) runBackground(ctx context.Context, e *entry, input string) (string, error) {
 	id := e.t.ID()
-	e.setProgress(s.opts.Client.StartProgress(ctx, e.t.Info().Title, func() { _ = s.runner.Cancel(id) }))
+	e.setProgress(s.opts.Client.StartProgress(ctx, id, e.t.Info().Title, func() { _ = s.runner.Cancel(id) }))
 	status := e.t.Run(ctx, input)
 	info := e.t.Info()
 	switch status {
@@ -105,7 +105,7 @@ func (s *Session) onOutcome(ri runner.Info) {
 		p.End(outcomeText(ri))
 	}
 	if typ, text, ok := popup(ri); ok {
-		s.opts.Client.ShowMessage(typ, text)
+		s.opts.Client.ShowMessage(typ, text, ri.ID)
 	}
 	if to == nil && parent != nil {
 		parent.t.Deliver(msg)

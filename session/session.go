@@ -33,14 +33,16 @@ const (
 type Client interface {
 	TaskMessage(taskID string, m store.Message)
 	TaskState(info store.TaskInfo, stack []string)
-	ShowMessage(typ int, text string)
+	// ShowMessage shows a message; taskID, when not empty, names the
+	// background task it is about.
+	ShowMessage(typ int, text, taskID string)
 	// Approve asks the user to approve an action; anything but an
 	// explicit approval is a denial.
 	Approve(ctx context.Context, text string) bool
 	// StartProgress begins a progress report, or returns nil when the
 	// client has no progress support. cancel is called when the user
 	// cancels it from the editor.
-	StartProgress(ctx context.Context, title string, cancel func()) Progress
+	StartProgress(ctx context.Context, taskID, title string, cancel func()) Progress
 }
 
 // Progress is one work-done progress report.
