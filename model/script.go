@@ -83,7 +83,7 @@ func ParseScript(name string, data []byte) (*Script, error) {
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("script %s: invalid JSON: %v", name, err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("script %s: unexpected data after the JSON object", name)
 	}
 	if doc.Conversations == nil {
