@@ -221,32 +221,35 @@ func (c *conn) end() {
 	<-c.w.done
 }
 
-// memory reads VmRSS and VmHWM (peak RSS) of the process, in bytes.
-func (c *conn) memory() (rss, hwm int64) {
+// mem is a process's memory, in bytes, from /proc/<pid>/status.
+type mem struct {
+	rss  int64 // VmRSS: resident now
+	hwm  int64 // VmHWM: the peak of VmRSS
+	anon int64 // RssAnon: private memory (heap, stacks)
+	file int64 // RssFile: pages of the binary and libraries, shared and clean
+}
+
+// memory reads the process's memory.
+func (c *conn) memory() mem {
 	c.b.Helper()
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
 	if err != nil {
 		c.b.Skipf("no /proc here: %v", err)
 	}
 	defer f.Close()
+	var m mem
+	fields := map[string]*int64{"VmRSS": &m.rss, "VmHWM": &m.hwm, "RssAnon": &m.anon, "RssFile": &m.file}
 	s := bufio.NewScanner(f)
 	for s.Scan() {
 		name, value, ok := strings.Cut(s.Text(), ":")
-		if !ok {
-			continue
-		}
-		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
-		if err != nil {
-			continue
-		}
-		switch name {
-		case "VmRSS":
-			rss = kb << 10
-		case "VmHWM":
-			hwm = kb << 10
+		if dst := fields[name]; ok && dst != nil {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
+			if err == nil {
+				*dst = kb << 10
+			}
 		}
 	}
-	return rss, hwm
+	return m
 }
 
 func must(b testing.TB, err error) {

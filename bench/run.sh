@@ -56,7 +56,8 @@ if command -v hyperfine >/dev/null; then
   printf 'Content-Length: %d\r\n\r\n%s' "${#body}" "$body" >"$out/initialize.frame"
   hyperfine -N --warmup 3 --runs 30 --export-markdown "$out/hyperfine-bare.md" \
     "$out/agentls --version" "node -e ''"
-  hyperfine --warmup 3 --runs 30 --export-markdown "$out/hyperfine-initialize.md" \
+  # -i: without shutdown, agentls exits with 1 at EOF, as the protocol says.
+  hyperfine -i --warmup 3 --runs 30 --export-markdown "$out/hyperfine-initialize.md" \
     "$out/agentls < $out/initialize.frame"
 fi
 echo "results in $out"

@@ -113,17 +113,19 @@ func benchNotifications(b *testing.B, p peer) {
 
 // BenchmarkMemory: resident memory of a started server: idle after
 // initialize, and (agentls) with three background tasks running, each
-// waiting on its model call. Reported in MB: VmRSS now, VmHWM the peak.
+// waiting on its model call. In MB (10^6 bytes): VmRSS, VmHWM (its peak),
+// and VmRSS split into RssAnon (private: heap, stacks) and RssFile (pages
+// of the binary and libraries: shared, clean, and varying with what the
+// page cache holds).
 func BenchmarkMemory(b *testing.B) {
 	b.Run("agentls", func(b *testing.B) {
 		p := agentlsPeer(b)
-		var idle, idlePeak, busy, busyPeak []int64
+		var idle, busy []mem
 		for b.Loop() {
 			c := spawn(b, p)
 			c.initialize(true)
 			c.call("background/list", struct{}{}, nil)
-			rss, hwm := c.memory()
-			idle, idlePeak = append(idle, rss), append(idlePeak, hwm)
+			idle = append(idle, c.memory())
 
 			var res rpc.StartResult
 			c.call("task/start", rpc.StartParams{Text: "Parent: three helpers"}, &res)
@@ -141,33 +143,50 @@ func BenchmarkMemory(b *testing.B) {
 					b.Fatalf("background task %s is %s, want running", t.TaskID, t.Status)
 				}
 			}
-			rss, hwm = c.memory()
-			busy, busyPeak = append(busy, rss), append(busyPeak, hwm)
+			busy = append(busy, c.memory())
 			b.StopTimer()
 			c.end()
 			b.StartTimer()
 		}
-		reportMB(b, idle, "MB-idle-rss")
-		reportMB(b, idlePeak, "MB-idle-hwm")
-		reportMB(b, busy, "MB-bg3-rss")
-		reportMB(b, busyPeak, "MB-bg3-hwm")
+		reportMem(b, idle, "idle")
+		reportMem(b, busy, "bg3")
 	})
 	b.Run("node", func(b *testing.B) {
 		p := nodePeer(b)
-		var idle, idlePeak []int64
+		var idle []mem
 		for b.Loop() {
 			c := spawn(b, p)
 			c.initialize(true)
 			c.call("background/list", struct{}{}, nil)
-			rss, hwm := c.memory()
-			idle, idlePeak = append(idle, rss), append(idlePeak, hwm)
+			idle = append(idle, c.memory())
 			b.StopTimer()
 			c.end()
 			b.StartTimer()
 		}
-		reportMB(b, idle, "MB-idle-rss")
-		reportMB(b, idlePeak, "MB-idle-hwm")
+		reportMem(b, idle, "idle")
 	})
+}
+
+// reportMem reports the median of each figure.
+func reportMem(b *testing.B, ms []mem, when string) {
+	for _, f := range []struct {
+		name string
+		get  func(mem) int64
+	}{
+		{"rss", func(m mem) int64 { return m.rss }},
+		{"hwm", func(m mem) int64 { return m.hwm }},
+		{"anon", func(m mem) int64 { return m.anon }},
+		{"file", func(m mem) int64 { return m.file }},
+	} {
+		v := make([]int64, len(ms))
+		for i, m := range ms {
+			v[i] = f.get(m)
+		}
+		slices.Sort(v)
+		if len(v) > 0 {
+			b.ReportMetric(float64(v[(len(v)-1)/2])/1e6, "MB-"+when+"-"+f.name)
+		}
+	}
 }
 
 func percentile(sorted []time.Duration, p int) time.Duration {
@@ -183,11 +202,4 @@ func micros(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
 func reportMedian(b *testing.B, lat []time.Duration, unit string) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(percentile(lat, 50).Nanoseconds())/1e6, unit)
-}
-
-func reportMB(b *testing.B, v []int64, unit string) {
-	slices.Sort(v)
-	if len(v) > 0 {
-		b.ReportMetric(float64(v[(len(v)-1)/2])/1e6, unit)
-	}
 }

@@ -25,6 +25,7 @@ const progressCreateTimeout = 5 * time.Second
 // client makes the server's calls to the editor; it is the session's Client.
 type client struct {
 	conn *jsonrpc2.Conn
+	out  *stream // notifications go straight to the stream
 	log  *slog.Logger
 
 	mu       sync.Mutex
@@ -41,7 +42,7 @@ func (c *client) setProgress(on bool) {
 }
 
 func (c *client) notify(method string, params any) {
-	if err := c.conn.Notify(context.Background(), method, params); err != nil {
+	if err := c.out.WriteNotification(method, params); err != nil {
 		c.log.Debug("notification not sent", "method", method, "err", err)
 	}
 }

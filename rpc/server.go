@@ -83,7 +83,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, opts Options) int {
 	}
 	st := newStream(in, out, closer, opts.MaxMessageSize)
 	s.conn = jsonrpc2.NewConn(context.Background(), st, s, jsonrpc2.SetLogger(slogPrinter{opts.Logger}))
-	s.client = &client{conn: s.conn, log: opts.Logger}
+	s.client = &client{conn: s.conn, out: st, log: opts.Logger}
 	close(st.ready)
 
 	code := 1

@@ -60,18 +60,39 @@ func (s *stream) WriteObject(obj any) error {
 }
 
 func (s *stream) writeFrame(data []byte) error {
+	// Header and body in one write: one syscall per message.
+	frame := make([]byte, 0, len(data)+32)
+	frame = append(frame, "Content-Length: "...)
+	frame = strconv.AppendInt(frame, int64(len(data)), 10)
+	frame = append(frame, "\r\n\r\n"...)
+	frame = append(frame, data...)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, err := fmt.Fprintf(s.w, "Content-Length: %d\r\n\r\n", len(data))
-	if err == nil {
-		_, err = s.w.Write(data)
-	}
+	_, err := s.w.Write(frame)
 	if err != nil {
 		// Output that cannot be written (EPIPE, closed pipe) will not come
 		// back: the session ends rather than work for nobody.
 		s.brokenOnce.Do(func() { close(s.broken) })
 	}
 	return err
+}
+
+// notification is an outgoing notification, encoded in one pass.
+type notification struct {
+	JSONRPC string `json:"jsonrpc"`
+	Method  string `json:"method"`
+	Params  any    `json:"params"`
+}
+
+// WriteNotification sends a notification without jsonrpc2's double
+// encoding (params to raw JSON, then the envelope around it): the
+// conversation stream is the server's hottest path.
+func (s *stream) WriteNotification(method string, params any) error {
+	data, err := json.Marshal(notification{JSONRPC: "2.0", Method: method, Params: params})
+	if err != nil {
+		return err
+	}
+	return s.writeFrame(data)
 }
 
 // Close implements jsonrpc2.ObjectStream.

@@ -72,6 +72,10 @@ func (h *Handle) Append(m Message) error {
 		}
 		return fmt.Errorf("task %s: append message: %w", h.taskID, err)
 	}
+	if !durable(m) {
+		h.size += int64(len(line))
+		return nil
+	}
 	if err := h.log.Sync(); err != nil {
 		// After a failed fsync the kernel may have dropped the data; it is
 		// not safe to go on writing as if it were there.
@@ -120,3 +124,13 @@ func (h *Handle) close() error {
 }
 
 var _ io.Closer = (*Handle)(nil)
+
+// durable reports whether a message must be synced before Append returns.
+// A tool call's intermediate statuses (pending, approved) are only written:
+// they carry nothing that its final status will not, a killed process
+// keeps them (the page cache survives it), and the next synced append
+// makes them durable too. Skipping their fsync halves the syncs of a turn
+// full of tool calls.
+func durable(m Message) bool {
+	return !(m.Kind == KindTool && (m.Status == ToolPending || m.Status == ToolApproved))
+}

@@ -30,15 +30,10 @@ func (t *Task) recordLocked(m store.Message) store.Message {
 		m.TS = store.Now()
 	}
 	if !m.Partial {
-		replaced := false
-		for i := range t.msgs {
-			if t.msgs[i].ID == m.ID {
-				t.msgs[i] = m
-				replaced = true
-				break
-			}
-		}
-		if !replaced {
+		if i, ok := t.index[m.ID]; ok {
+			t.msgs[i] = m
+		} else {
+			t.index[m.ID] = len(t.msgs)
 			t.msgs = append(t.msgs, m)
 		}
 		if err := t.opts.Log.Append(m); err != nil {

@@ -67,6 +67,7 @@ type Task struct {
 	mu       sync.Mutex
 	info     store.TaskInfo
 	msgs     []store.Message
+	index    map[string]int  // message id -> position in msgs
 	pending  []store.Message // background outcomes held until the next model turn
 	running  bool            // a Run is in progress
 	replies  chan string     // answers to a question, while waiting
@@ -88,13 +89,18 @@ func New(opts Options) (*Task, error) {
 	if info.Status == "" {
 		info.Status = store.StatusRunning
 	}
-	return &Task{
+	t := &Task{
 		opts:  opts,
 		mode:  mode,
 		tools: mode.ToolsFor(info.Background),
 		info:  info,
 		msgs:  Collapse(opts.Messages),
-	}, nil
+		index: map[string]int{},
+	}
+	for i, m := range t.msgs {
+		t.index[m.ID] = i
+	}
+	return t, nil
 }
 
 // ID returns the task id.
