@@ -16,6 +16,9 @@ import (
 // maxScriptSize bounds the script file read at start-up.
 const maxScriptSize = 16 << 20
 
+// maxDelayMs bounds a turn's delay (a day), well inside time.Duration.
+const maxDelayMs = 24 * 60 * 60 * 1000
+
 // maxScriptTasks bounds the per-task positions the script provider keeps;
 // the oldest are forgotten first (a forgotten task starts again from the
 // number of answers in its history, as a resumed task does).
@@ -98,8 +101,8 @@ func ParseScript(name string, data []byte) (*Script, error) {
 		}
 		c.re = re
 		for j, turn := range c.Turns {
-			if turn.DelayMs < 0 {
-				return nil, fmt.Errorf("script %s: conversations[%d].turns[%d].delayMs: must not be negative", name, i, j)
+			if turn.DelayMs < 0 || turn.DelayMs > maxDelayMs {
+				return nil, fmt.Errorf("script %s: conversations[%d].turns[%d].delayMs: %d is out of range (0-%d)", name, i, j, turn.DelayMs, maxDelayMs)
 			}
 			for k, call := range turn.ToolCalls {
 				where := fmt.Sprintf("conversations[%d].turns[%d].toolCalls[%d]", i, j, k)
