@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentls/agentls/rpc/rpcclient"
+	"github.com/agentls/agentls/rpc/rpctest"
 	"github.com/agentls/agentls/store"
 )
 
@@ -98,7 +99,7 @@ var crashCases = []crashCase{
 			return func(string) int { return readPid() }
 		},
 		stored: func(t *testing.T, msgs []store.Message) {
-			require.Equal(t, []string{"user", "text", "tool"}, kinds(msgs))
+			require.Equal(t, []string{"user", "text", "tool"}, rpctest.Kinds(msgs))
 			assert.Equal(t, "execute_command", msgs[2].Name)
 			assert.Empty(t, msgs[2].Output, "the command never finished")
 		},
@@ -117,12 +118,12 @@ var crashCases = []crashCase{
 		files: map[string]string{"notes.txt": "hello\n"},
 		arm: func(t *testing.T, e *editor, _ *workspace) func(string) int {
 			return func(taskID string) int {
-				e.waitMessage(taskID, func(m store.Message) bool { return m.Name == "read_file" && m.Status == store.ToolDone })
+				e.WaitMessage(taskID, func(m store.Message) bool { return m.Name == "read_file" && m.Status == store.ToolDone })
 				return 0
 			}
 		},
 		stored: func(t *testing.T, msgs []store.Message) {
-			require.Equal(t, []string{"user", "text", "tool"}, kinds(msgs))
+			require.Equal(t, []string{"user", "text", "tool"}, rpctest.Kinds(msgs))
 			assert.Equal(t, store.ToolDone, msgs[2].Status)
 			assert.Contains(t, msgs[2].Output, "hello")
 		},
@@ -144,13 +145,13 @@ func TestKillDuringTaskThenResume(t *testing.T) {
 			first := connect(t, ws)
 			first.initialize(map[string]any{"autoApprove": []string{"read", "command"}})
 			reach := tc.arm(t, first, ws)
-			id := first.start("Crash test: do the work")
+			id := first.Start("Crash test: do the work")
 			child := reach(id)
 			first.p.kill()
 			// Once the client sees the end of the pipe, it has read all
 			// the server announced before it died.
 			<-first.c.Disconnected()
-			announced := first.announced(id)
+			announced := first.Messages(id)
 			require.NotEmpty(t, announced)
 			// Bugs found in the server are collected and reported by
 			// skipping the test once everything else has been checked.
@@ -164,22 +165,22 @@ func TestKillDuringTaskThenResume(t *testing.T) {
 			}
 			second := connect(t, ws)
 			second.initialize(nil)
-			info, ok := findTask(second.list(), id)
+			info, ok := rpctest.FindTask(second.List(), id)
 			require.True(t, ok, "the interrupted task is listed")
 			assert.Equal(t, store.StatusCancelled, info.Status)
 			assert.Contains(t, info.Error, "interrupted")
 
-			got := second.get(id)
+			got := second.Get(id)
 			assert.Equal(t, info.Status, got.Task.Status)
 			assertKept(t, announced, got.Messages)
 			tc.stored(t, got.Messages)
 
-			second.call("task/resume", map[string]any{"taskId": id}, nil)
-			done := second.waitFinal(id)
-			require.Equal(t, store.StatusCompleted, done.Status, "resumed task: %+v; events: %s", done, second.dump())
+			second.Call("task/resume", map[string]any{"taskId": id}, nil)
+			done := second.WaitFinal(id)
+			require.Equal(t, store.StatusCompleted, done.Status, "resumed task: %+v; events: %s", done, second.Dump())
 			assert.Equal(t, tc.result, done.Result)
 			assert.Empty(t, done.Error)
-			after := second.get(id)
+			after := second.Get(id)
 			assertKept(t, got.Messages, after.Messages)
 			assert.Empty(t, turnProblem(after.Messages))
 			assert.Equal(t, store.KindCompletion, after.Messages[len(after.Messages)-1].Kind)

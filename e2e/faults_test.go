@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentls/agentls/rpc"
+	"github.com/agentls/agentls/rpc/rpctest"
 	"github.com/agentls/agentls/store"
 )
 
@@ -25,15 +26,15 @@ func TestHangingModelIsCancelled(t *testing.T) {
 	ws := newWorkspace(t, map[string]string{"script.json": hangScript})
 	e := connect(t, ws)
 	e.initialize(nil)
-	id := e.start("Hang: wait for the model")
-	e.waitState(id, store.StatusRunning)
-	e.call("task/cancel", map[string]any{"taskId": id}, nil)
-	st := e.waitState(id, store.StatusCancelled)
+	id := e.Start("Hang: wait for the model")
+	e.WaitState(id, store.StatusRunning)
+	e.Call("task/cancel", map[string]any{"taskId": id}, nil)
+	st := e.WaitState(id, store.StatusCancelled)
 	assert.Empty(t, st.Stack)
-	assert.Equal(t, []string{"user"}, kinds(e.get(id).Messages), "no half answer was recorded")
+	assert.Equal(t, []string{"user"}, rpctest.Kinds(e.Get(id).Messages), "no half answer was recorded")
 
-	quick := e.start("Quick: then this")
-	assert.Equal(t, store.StatusCompleted, e.waitFinal(quick).Status)
+	quick := e.Start("Quick: then this")
+	assert.Equal(t, store.StatusCompleted, e.WaitFinal(quick).Status)
 	assert.Equal(t, 0, e.shutdown())
 }
 
@@ -49,13 +50,13 @@ func TestModelFaultsReachTheEditor(t *testing.T) {
 	ws := newWorkspace(t, map[string]string{"script.json": providerErrorScript})
 	e := connect(t, ws)
 	e.initialize(nil)
-	id := e.start("Garbage: call nonsense")
-	info := e.waitFinal(id)
+	id := e.Start("Garbage: call nonsense")
+	info := e.WaitFinal(id)
 	require.Equal(t, store.StatusFailed, info.Status)
 	assert.Contains(t, info.Error, "upstream returned 503 Service Unavailable")
 
-	msgs := e.announced(id)
-	assert.Equal(t, []string{"user", "tool", "tool", "error"}, kinds(msgs))
+	msgs := e.Messages(id)
+	assert.Equal(t, []string{"user", "tool", "tool", "error"}, rpctest.Kinds(msgs))
 	for _, m := range msgs {
 		if m.Kind == store.KindTool {
 			assert.Equal(t, store.ToolError, m.Status, "%s: %s", m.Name, m.Output)
@@ -86,23 +87,23 @@ func TestUnansweredApprovalWaitsAndCancelWorks(t *testing.T) {
 		return rpc.MessageActionItem{Title: rpc.ActionApprove}
 	})
 	e.initialize(nil) // autoApprove defaults to read only
-	id := e.start("Write: a file")
+	id := e.Start("Write: a file")
 	var ask rpc.ShowMessageParams
-	require.NoError(t, json.Unmarshal(e.waitRequest("window/showMessageRequest"), &ask))
+	require.NoError(t, json.Unmarshal(e.WaitRequest("window/showMessageRequest"), &ask))
 	assert.Contains(t, ask.Message, "out.txt")
 
-	got := e.get(id)
+	got := e.Get(id)
 	assert.Equal(t, store.StatusRunning, got.Task.Status)
 	require.NotEmpty(t, got.Messages)
 	last := got.Messages[len(got.Messages)-1]
 	assert.Equal(t, "write_to_file", last.Name)
 	assert.Equal(t, store.ToolPending, last.Status)
 
-	e.call("task/cancel", map[string]any{"taskId": id}, nil)
-	e.waitState(id, store.StatusCancelled)
+	e.Call("task/cancel", map[string]any{"taskId": id}, nil)
+	e.WaitState(id, store.StatusCancelled)
 	_, err := os.Stat(ws.path("out.txt"))
 	assert.ErrorIs(t, err, os.ErrNotExist, "the unapproved tool did not run")
-	tool := e.get(id).Messages
+	tool := e.Get(id).Messages
 	for _, m := range tool {
 		if m.Name == "write_to_file" {
 			assert.NotEqual(t, store.ToolPending, m.Status, "the cancelled call is closed")
@@ -111,7 +112,7 @@ func TestUnansweredApprovalWaitsAndCancelWorks(t *testing.T) {
 
 	// The approval arrives after all; the server ignores it and serves on.
 	close(late)
-	assert.Len(t, e.list(), 1)
+	assert.Len(t, e.List(), 1)
 	_, err = os.Stat(ws.path("out.txt"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
 	assert.Equal(t, 0, e.shutdown())
@@ -133,7 +134,7 @@ func TestClientDisconnectMidTask(t *testing.T) {
 	readPid := pidFifo(t, ws, "pid.fifo")
 	e := connect(t, ws)
 	e.initialize(map[string]any{"autoApprove": []string{"read", "command"}})
-	id := e.start("Sleep: run a long command")
+	id := e.Start("Sleep: run a long command")
 	sleeper := readPid()
 	require.False(t, processGone(sleeper))
 
@@ -144,7 +145,7 @@ func TestClientDisconnectMidTask(t *testing.T) {
 	// The task was stopped, not left to look interrupted.
 	next := connect(t, ws)
 	next.initialize(nil)
-	info, ok := findTask(next.list(), id)
+	info, ok := rpctest.FindTask(next.List(), id)
 	require.True(t, ok)
 	assert.Equal(t, store.StatusCancelled, info.Status)
 	assert.NotContains(t, info.Error, "interrupted")
@@ -159,8 +160,8 @@ func TestStdoutClosed(t *testing.T) {
 	readPid := pidFifo(t, ws, "pid.fifo")
 	e := connectWith(t, ws, editorOptions{keepStdin: true})
 	e.initialize(map[string]any{"autoApprove": []string{"read", "command"}})
-	id := e.start("Stream: then hang")
-	e.waitMessage(id, func(m store.Message) bool { return m.Name == "execute_command" })
+	id := e.Start("Stream: then hang")
+	e.WaitMessage(id, func(m store.Message) bool { return m.Name == "execute_command" })
 
 	// The command is blocked on the FIFO; close stdout, then let it go:
 	// its result is the next thing the server writes.
@@ -182,17 +183,17 @@ func TestSignalsCancelTasksAndKillChildren(t *testing.T) {
 			readPid := pidFifo(t, ws, "pid.fifo")
 			e := connect(t, ws)
 			e.initialize(map[string]any{"autoApprove": []string{"read", "command"}})
-			id := e.start("Sleep: run a long command")
+			id := e.Start("Sleep: run a long command")
 			sleeper := readPid()
 
 			assert.Equal(t, 0, e.p.signal(sig))
 			assert.True(t, processGone(sleeper), "the command was killed")
 			<-e.c.Disconnected()
-			assert.Contains(t, e.states(id), store.StatusCancelled, "the editor was told")
+			assert.Contains(t, e.States(id), store.StatusCancelled, "the editor was told")
 
 			next := connect(t, ws)
 			next.initialize(nil)
-			info, ok := findTask(next.list(), id)
+			info, ok := rpctest.FindTask(next.List(), id)
 			require.True(t, ok)
 			assert.Equal(t, store.StatusCancelled, info.Status)
 			assert.NotContains(t, info.Error, "interrupted", "a clean stop is not a crash")
@@ -221,9 +222,9 @@ func TestNoDescriptorGrowth(t *testing.T) {
 	e.initialize(map[string]any{"autoApprove": []string{"read", "edit", "command"}})
 	run := func() {
 		t.Helper()
-		id := e.start("Chore: the usual")
-		info := e.waitFinal(id)
-		require.Equal(t, store.StatusCompleted, info.Status, "events: %s", e.dump())
+		id := e.Start("Chore: the usual")
+		info := e.WaitFinal(id)
+		require.Equal(t, store.StatusCompleted, info.Status, "events: %s", e.Dump())
 	}
 	// A finished task's files are closed just after its final state is
 	// announced; idle waits for that, and returns what is left open.
@@ -247,6 +248,6 @@ func TestNoDescriptorGrowth(t *testing.T) {
 		run()
 	}
 	assert.ElementsMatch(t, before, idle(), "descriptors after 8 more tasks")
-	assert.Len(t, e.list(), 9)
+	assert.Len(t, e.List(), 9)
 	assert.Equal(t, 0, e.shutdown())
 }

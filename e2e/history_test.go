@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentls/agentls/rpc"
+	"github.com/agentls/agentls/rpc/rpctest"
 	"github.com/agentls/agentls/store"
 )
 
@@ -25,29 +26,29 @@ func TestCompletedTaskContinuesInANewProcess(t *testing.T) {
 	ws := newWorkspace(t, map[string]string{"script.json": againScript})
 	first := connect(t, ws)
 	first.initialize(nil)
-	id := first.start("Again: do it")
-	done := first.waitFinal(id)
+	id := first.Start("Again: do it")
+	done := first.WaitFinal(id)
 	require.Equal(t, store.StatusCompleted, done.Status)
-	announced := first.announced(id)
+	announced := first.Messages(id)
 	assert.Equal(t, 0, first.shutdown())
 
 	second := connect(t, ws)
 	second.initialize(nil)
-	info, ok := findTask(second.list(), id)
+	info, ok := rpctest.FindTask(second.List(), id)
 	require.True(t, ok)
 	assert.Equal(t, store.StatusCompleted, info.Status)
 	assert.Equal(t, "first result", info.Result)
 	assert.Empty(t, info.Error, "a task that ended before its process did is not interrupted")
-	assertKept(t, announced, second.get(id).Messages)
+	assertKept(t, announced, second.Get(id).Messages)
 
-	second.call("task/reply", map[string]any{"taskId": id, "text": "Once more, please"}, nil)
-	running := second.waitState(id, store.StatusRunning)
+	second.Call("task/reply", map[string]any{"taskId": id, "text": "Once more, please"}, nil)
+	running := second.WaitState(id, store.StatusRunning)
 	assert.Equal(t, []string{id}, running.Stack)
-	again := second.waitFinal(id)
+	again := second.WaitFinal(id)
 	require.Equal(t, store.StatusCompleted, again.Status)
 	assert.Equal(t, "second result", again.Result)
-	got := second.get(id)
-	assert.Equal(t, []string{"user", "text", "completion", "user", "text", "completion"}, kinds(got.Messages))
+	got := second.Get(id)
+	assert.Equal(t, []string{"user", "text", "completion", "user", "text", "completion"}, rpctest.Kinds(got.Messages))
 	assert.Equal(t, "Once more, please", got.Messages[3].Text)
 	assert.Empty(t, turnProblem(got.Messages))
 	assertKept(t, announced, got.Messages)
@@ -73,61 +74,61 @@ func TestTwoProcessesShareADataDirectory(t *testing.T) {
 	ws := newWorkspace(t, map[string]string{"script.json": twoProcessScript, "takeover.json": takeoverScript})
 	a := connect(t, ws)
 	a.initialize(nil)
-	slow := a.start("Slow: think hard")
-	a.waitState(slow, store.StatusRunning)
+	slow := a.Start("Slow: think hard")
+	a.WaitState(slow, store.StatusRunning)
 
 	b := connect(t, ws)
 	b.initialize(map[string]any{"model": map[string]any{"provider": "script", "script": "takeover.json"}})
-	info, ok := findTask(b.list(), slow)
+	info, ok := rpctest.FindTask(b.List(), slow)
 	require.True(t, ok, "the second process lists the first one's task")
 	assert.Equal(t, store.StatusRunning, info.Status, "a task alive in another process is not reported interrupted")
-	assert.Equal(t, "Slow: think hard", b.get(slow).Task.Title)
+	assert.Equal(t, "Slow: think hard", b.Get(slow).Task.Title)
 
-	err := b.callErr("task/resume", map[string]any{"taskId": slow})
+	err := b.CallErr("task/resume", map[string]any{"taskId": slow})
 	assert.Equal(t, int64(rpc.CodeRequestFailed), err.Code)
 	assert.Contains(t, err.Message, slow)
 	assert.Contains(t, err.Message, "open in another agentls process")
 	assert.Contains(t, err.Message, strconv.Itoa(a.p.pid))
 	// The refused resume left nothing behind in the second process.
-	bl, ok := findTask(b.list(), slow)
+	bl, ok := rpctest.FindTask(b.List(), slow)
 	require.True(t, ok)
 	assert.Equal(t, store.StatusRunning, bl.Status)
 
 	// Each side's new tasks are visible to the other.
-	quick := b.start("Quick: answer")
-	require.Equal(t, store.StatusCompleted, b.waitFinal(quick).Status)
-	seen, ok := findTask(a.list(), quick)
+	quick := b.Start("Quick: answer")
+	require.Equal(t, store.StatusCompleted, b.WaitFinal(quick).Status)
+	seen, ok := rpctest.FindTask(a.List(), quick)
 	require.True(t, ok, "the first process lists the second one's task")
 	assert.Equal(t, store.StatusCompleted, seen.Status)
 	assert.Equal(t, "quick done", seen.Result)
 
 	// Once the first window stops its task, the second may take it over.
-	a.call("task/cancel", map[string]any{"taskId": slow}, nil)
-	require.Equal(t, store.StatusCancelled, a.waitFinal(slow).Status)
-	b.call("task/resume", map[string]any{"taskId": slow}, nil)
-	took := b.waitFinal(slow)
-	require.Equal(t, store.StatusCompleted, took.Status, "events: %s", b.dump())
+	a.Call("task/cancel", map[string]any{"taskId": slow}, nil)
+	require.Equal(t, store.StatusCancelled, a.WaitFinal(slow).Status)
+	b.Call("task/resume", map[string]any{"taskId": slow}, nil)
+	took := b.WaitFinal(slow)
+	require.Equal(t, store.StatusCompleted, took.Status, "events: %s", b.Dump())
 	assert.Equal(t, "finished in the second window", took.Result)
 
 	// The first window must not show a stale copy of a task that another
 	// process has continued since, nor continue from one.
 	var bugs []string
-	if fresh, ok := findTask(a.list(), slow); !ok || fresh.Status != store.StatusCompleted {
+	if fresh, ok := rpctest.FindTask(a.List(), slow); !ok || fresh.Status != store.StatusCompleted {
 		bugs = append(bugs, fmt.Sprintf("task/list in the first process reports %q for a task the second process has completed since", fresh.Status))
 	}
-	if got := a.get(slow); got.Task.Status != store.StatusCompleted || len(got.Messages) == 0 || got.Messages[len(got.Messages)-1].Kind != store.KindCompletion {
+	if got := a.Get(slow); got.Task.Status != store.StatusCompleted || len(got.Messages) == 0 || got.Messages[len(got.Messages)-1].Kind != store.KindCompletion {
 		bugs = append(bugs, fmt.Sprintf("task/get in the first process returns its stale in-memory copy (%s, %d messages) of a task the second process has continued", got.Task.Status, len(got.Messages)))
 	}
-	takeover := b.announced(slow)
-	from := a.mark()
-	a.call("task/reply", map[string]any{"taskId": slow, "text": "One more thing"}, nil)
-	require.True(t, a.waitFinalAfter(slow, from).Status.Final())
+	takeover := b.Messages(slow)
+	from := a.Mark()
+	a.Call("task/reply", map[string]any{"taskId": slow, "text": "One more thing"}, nil)
+	require.True(t, a.WaitFinalAfter(slow, from).Status.Final())
 	assert.Equal(t, 0, a.shutdown())
 	assert.Equal(t, 0, b.shutdown())
 
 	third := connect(t, ws)
 	third.initialize(nil)
-	stored := third.get(slow).Messages
+	stored := third.Get(slow).Messages
 	assertKept(t, takeover, stored)
 	if problem := turnProblem(stored); problem != "" {
 		bugs = append(bugs, "after the first process continued the task from its stale copy, the stored conversation is inconsistent: "+problem)
@@ -175,23 +176,23 @@ func TestBackgroundTasksAreNotInTheHistory(t *testing.T) {
 	ws := newWorkspace(t, map[string]string{"script.json": backgroundScript, "notes.txt": "hello\n"})
 	first := connect(t, ws)
 	first.initialize(nil)
-	parent := first.start("Parent: survey in the background")
-	require.Equal(t, store.StatusCompleted, first.waitFinal(parent).Status)
+	parent := first.Start("Parent: survey in the background")
+	require.Equal(t, store.StatusCompleted, first.WaitFinal(parent).Status)
 
 	var bg rpc.TaskListResult
-	first.call("background/list", map[string]any{}, &bg)
+	first.Call("background/list", map[string]any{}, &bg)
 	require.Len(t, bg.Tasks, 1)
 	child := bg.Tasks[0]
 	assert.Equal(t, store.StatusCompleted, child.Status)
 	assert.Equal(t, parent, child.ParentID)
 
-	listed := first.list()
+	listed := first.List()
 	require.Len(t, listed, 1)
 	assert.Equal(t, parent, listed[0].TaskID)
 	// The outcome reaches the parent once: as a background message when it
 	// arrives before the parent's next turn, else as wait_for_background's
 	// result.
-	wait := first.get(parent).Messages
+	wait := first.Get(parent).Messages
 	var outcomes []string
 	for _, m := range wait {
 		switch {
@@ -208,11 +209,11 @@ func TestBackgroundTasksAreNotInTheHistory(t *testing.T) {
 
 	second := connect(t, ws)
 	second.initialize(nil)
-	listed = second.list()
+	listed = second.List()
 	require.Len(t, listed, 1, "only the parent is in the history")
 	assert.Equal(t, parent, listed[0].TaskID)
-	assertKept(t, wait, second.get(parent).Messages)
-	err := second.callErr("task/get", map[string]any{"taskId": child.TaskID})
+	assertKept(t, wait, second.Get(parent).Messages)
+	err := second.CallErr("task/get", map[string]any{"taskId": child.TaskID})
 	assert.Equal(t, int64(jsonrpc2.CodeInvalidParams), err.Code, "a past session's background task is not stored")
 	assert.Contains(t, err.Message, child.TaskID)
 	assert.Equal(t, 0, second.shutdown())

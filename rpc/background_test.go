@@ -12,6 +12,7 @@ import (
 
 	"github.com/agentls/agentls/rpc"
 	"github.com/agentls/agentls/rpc/rpcclient"
+	"github.com/agentls/agentls/rpc/rpctest"
 	"github.com/agentls/agentls/store"
 )
 
@@ -49,7 +50,7 @@ func showMessages(h *harness) []rpc.ShowMessageParams {
 
 func backgroundList(h *harness) []store.TaskInfo {
 	var res rpc.TaskListResult
-	h.call("background/list", map[string]any{}, &res)
+	h.Call("background/list", map[string]any{}, &res)
 	return res.Tasks
 }
 
@@ -81,13 +82,13 @@ func assertSilent(t *testing.T, h *harness) {
 func TestBackgroundFanOutAndWait(t *testing.T) {
 	h := newHarness(t, harnessOptions{script: bgScript(3, waitTurns, bgQuick), files: map[string]string{"a.txt": "alpha\n"}})
 	h.initialize(nil)
-	parent := h.start("Parent: fan out")
-	done := h.waitState(parent, store.StatusCompleted)
+	parent := h.Start("Parent: fan out")
+	done := h.WaitState(parent, store.StatusCompleted)
 	assert.Equal(t, "all in", done.Task.Result)
 
 	// Each outcome reached the parent exactly once: as a background
 	// message before a model turn, or in wait_for_background's result.
-	wait, ok := find(h.messages(parent), store.KindTool, "wait_for_background")
+	wait, ok := rpctest.Find(h.Messages(parent), store.KindTool, "wait_for_background")
 	require.True(t, ok)
 	assert.Equal(t, store.ToolDone, wait.Status)
 	for _, info := range backgroundList(h) {
@@ -95,7 +96,7 @@ func TestBackgroundFanOutAndWait(t *testing.T) {
 	}
 	// The new_task results named each task.
 	var started int
-	for _, m := range h.messages(parent) {
+	for _, m := range h.Messages(parent) {
 		if m.Kind == store.KindTool && m.Name == "new_task" {
 			started++
 			assert.Contains(t, m.Output, "Started background task")
@@ -124,9 +125,9 @@ func TestBackgroundFanOutAndWait(t *testing.T) {
 
 	// Background tasks are not in the history, but task/get knows them.
 	var hist rpc.TaskListResult
-	h.call("task/list", nil, &hist)
+	h.Call("task/list", nil, &hist)
 	require.Len(t, hist.Tasks, 1)
-	got := h.get(list[0].TaskID)
+	got := h.Get(list[0].TaskID)
 	assert.True(t, got.Task.Background)
 	assert.NotEmpty(t, got.Messages)
 	assertSilent(t, h)
@@ -139,20 +140,20 @@ func TestBackgroundOutcomesAreDeliveredToTheParentConversation(t *testing.T) {
 		`,{"toolCalls":[{"name":"ask_followup_question","arguments":{"question":"continue?"}}]}` + completeTurns
 	h := newHarness(t, harnessOptions{script: bgScript(1, parentTurns, bgQuick), files: map[string]string{"a.txt": "alpha\n"}})
 	h.initialize(nil)
-	parent := h.start("Parent: one")
-	h.waitState(parent, store.StatusWaiting)
+	parent := h.Start("Parent: one")
+	h.WaitState(parent, store.StatusWaiting)
 	// The outcome arrives while the parent waits for the user at the latest.
-	h.waitEvent("window/showMessage", nil)
-	h.waitEvent("task/message", func(p json.RawMessage) bool {
+	h.WaitEvent("window/showMessage", nil)
+	h.WaitEvent("task/message", func(p json.RawMessage) bool {
 		var m rpc.TaskMessageParams
 		_ = json.Unmarshal(p, &m)
 		return m.TaskID == parent && m.Message.Kind == store.KindBackground
 	})
-	h.call("task/reply", map[string]any{"taskId": parent, "text": "yes"}, nil)
-	h.waitState(parent, store.StatusCompleted)
+	h.Call("task/reply", map[string]any{"taskId": parent, "text": "yes"}, nil)
+	h.WaitState(parent, store.StatusCompleted)
 
-	got := h.get(parent)
-	bg, ok := find(got.Messages, store.KindBackground, "")
+	got := h.Get(parent)
+	bg, ok := rpctest.Find(got.Messages, store.KindBackground, "")
 	require.True(t, ok)
 	assert.Equal(t, "completed", bg.Status)
 	assert.Equal(t, "BG 1: look around", bg.Title)
@@ -169,15 +170,15 @@ func TestBackgroundTasksAreReadOnly(t *testing.T) {
 	 {"toolCalls":[{"name":"attempt_completion","arguments":{"result":"could not write"}}]}`
 	h := newHarness(t, harnessOptions{script: bgScript(1, waitTurns, bgTurns)})
 	h.initialize(map[string]any{"autoApprove": []string{"read", "edit", "command"}})
-	parent := h.start("Parent: try to write")
-	h.waitState(parent, store.StatusCompleted)
+	parent := h.Start("Parent: try to write")
+	h.WaitState(parent, store.StatusCompleted)
 	assert.NoFileExists(t, filepath.Join(h.root, "evil.txt"))
 	assert.NoFileExists(t, filepath.Join(h.root, "evil2.txt"))
 
 	list := backgroundList(h)
 	require.Len(t, list, 1)
 	assert.Equal(t, store.StatusCompleted, list[0].Status)
-	got := h.get(list[0].TaskID)
+	got := h.Get(list[0].TaskID)
 	var refused int
 	for _, m := range got.Messages {
 		if m.Kind == store.KindTool {
@@ -193,8 +194,8 @@ func TestBackgroundTasksAreReadOnly(t *testing.T) {
 func TestBackgroundLimitQueuesTheRest(t *testing.T) {
 	h := newHarness(t, harnessOptions{script: bgScript(5, slowTurns, bgForever)})
 	h.initialize(map[string]any{"background": map[string]any{"maxConcurrent": 2}})
-	parent := h.start("Parent: five")
-	h.waitEvent("task/message", func(p json.RawMessage) bool {
+	parent := h.Start("Parent: five")
+	h.WaitEvent("task/message", func(p json.RawMessage) bool {
 		var m rpc.TaskMessageParams
 		_ = json.Unmarshal(p, &m)
 		return m.TaskID == parent && m.Message.Kind == store.KindTool && m.Message.Name == "new_task" &&
@@ -212,11 +213,11 @@ func TestBackgroundLimitQueuesTheRest(t *testing.T) {
 	assert.Equal(t, store.StatusRunning, list[1].Status)
 
 	// Cancelling the parent cancels running and queued children alike.
-	h.call("task/cancel", map[string]any{"taskId": parent}, nil)
-	h.waitState(parent, store.StatusCancelled)
+	h.Call("task/cancel", map[string]any{"taskId": parent}, nil)
+	h.WaitState(parent, store.StatusCancelled)
 	for _, info := range list {
 		id := info.TaskID
-		h.waitEvent("task/message", func(p json.RawMessage) bool {
+		h.WaitEvent("task/message", func(p json.RawMessage) bool {
 			var m rpc.TaskMessageParams
 			_ = json.Unmarshal(p, &m)
 			return m.TaskID == parent && m.Message.Kind == store.KindBackground && m.Message.TaskID == id
@@ -240,8 +241,8 @@ func TestBackgroundTimeoutAndFailureAreReported(t *testing.T) {
  {"match":"^Broken","turns":[{"error":"upstream exploded"}]}]}`
 	h := newHarness(t, harnessOptions{script: script})
 	h.initialize(map[string]any{"background": map[string]any{"timeoutSeconds": 1}})
-	parent := h.start("Parent: two")
-	h.waitState(parent, store.StatusCompleted)
+	parent := h.Start("Parent: two")
+	h.WaitState(parent, store.StatusCompleted)
 
 	var warned, failed bool
 	for _, m := range showMessages(h) {
@@ -259,7 +260,7 @@ func TestBackgroundTimeoutAndFailureAreReported(t *testing.T) {
 	assert.True(t, warned, "a warning for the timeout")
 	assert.True(t, failed, "an error for the failure")
 	var texts []string
-	for _, m := range h.messages(parent) {
+	for _, m := range h.Messages(parent) {
 		texts = append(texts, m.Output, m.Text)
 	}
 	all := strings.Join(texts, "\n")
@@ -277,9 +278,9 @@ func TestBackgroundTimeoutAndFailureAreReported(t *testing.T) {
 func TestBackgroundCancelAndProgress(t *testing.T) {
 	h := newHarness(t, harnessOptions{script: bgScript(1, slowTurns, `{"toolCalls":[{"name":"list_files","arguments":{"path":"."}}]},`+bgForever)})
 	h.initialize(nil)
-	parent := h.start("Parent: one slow")
+	parent := h.Start("Parent: one slow")
 	// Progress: begin with the title, a report per tool call.
-	begin := h.waitEvent("$/progress", func(p json.RawMessage) bool {
+	begin := h.WaitEvent("$/progress", func(p json.RawMessage) bool {
 		var pp rpc.ProgressParams
 		_ = json.Unmarshal(p, &pp)
 		return pp.Value.Kind == "begin"
@@ -289,7 +290,7 @@ func TestBackgroundCancelAndProgress(t *testing.T) {
 	assert.Equal(t, "BG 1: look around", pp.Value.Title)
 	assert.True(t, strings.HasPrefix(pp.Token, "agentls/background/"), pp.Token)
 	assert.True(t, pp.Value.Cancellable)
-	h.waitEvent("$/progress", func(p json.RawMessage) bool {
+	h.WaitEvent("$/progress", func(p json.RawMessage) bool {
 		var r rpc.ProgressParams
 		_ = json.Unmarshal(p, &r)
 		return r.Token == pp.Token && r.Value.Kind == "report" && strings.Contains(r.Value.Message, "list_files")
@@ -306,29 +307,29 @@ func TestBackgroundCancelAndProgress(t *testing.T) {
 	list := backgroundList(h)
 	require.Len(t, list, 1)
 	var cmd rpc.TaskListResult
-	h.call("workspace/executeCommand", map[string]any{"command": "agentls.listBackground", "arguments": []any{map[string]any{}}}, &cmd)
+	h.Call("workspace/executeCommand", map[string]any{"command": "agentls.listBackground", "arguments": []any{map[string]any{}}}, &cmd)
 	require.Len(t, cmd.Tasks, 1)
 	assert.Equal(t, list[0].TaskID, cmd.Tasks[0].TaskID)
 
-	h.call("background/cancel", map[string]any{"taskId": list[0].TaskID}, nil)
-	h.waitEvent("$/progress", func(p json.RawMessage) bool {
+	h.Call("background/cancel", map[string]any{"taskId": list[0].TaskID}, nil)
+	h.WaitEvent("$/progress", func(p json.RawMessage) bool {
 		var r rpc.ProgressParams
 		_ = json.Unmarshal(p, &r)
 		return r.Token == pp.Token && r.Value.Kind == "end" && strings.Contains(r.Value.Message, "cancelled")
 	})
 	assert.Equal(t, store.StatusCancelled, backgroundList(h)[0].Status)
 	// The parent is still running; cancel it to finish.
-	h.call("task/cancel", map[string]any{"taskId": parent}, nil)
-	h.waitState(parent, store.StatusCancelled)
-	err := h.callErr("background/cancel", map[string]any{"taskId": parent})
+	h.Call("task/cancel", map[string]any{"taskId": parent}, nil)
+	h.WaitState(parent, store.StatusCancelled)
+	err := h.CallErr("background/cancel", map[string]any{"taskId": parent})
 	assert.EqualValues(t, -32602, err.Code)
 }
 
 func TestProgressCancelFromTheEditorCancelsTheTask(t *testing.T) {
 	h := newHarness(t, harnessOptions{script: bgScript(1, slowTurns, bgForever)})
 	h.initialize(nil)
-	parent := h.start("Parent: one slow")
-	begin := h.waitEvent("$/progress", func(p json.RawMessage) bool {
+	parent := h.Start("Parent: one slow")
+	begin := h.WaitEvent("$/progress", func(p json.RawMessage) bool {
 		var pp rpc.ProgressParams
 		_ = json.Unmarshal(p, &pp)
 		return pp.Value.Kind == "begin"
@@ -336,21 +337,21 @@ func TestProgressCancelFromTheEditorCancelsTheTask(t *testing.T) {
 	var pp rpc.ProgressParams
 	require.NoError(t, json.Unmarshal(begin, &pp))
 	require.NoError(t, h.c.Notify(h.ctx, "window/workDoneProgress/cancel", map[string]any{"token": pp.Token}))
-	h.waitEvent("$/progress", func(p json.RawMessage) bool {
+	h.WaitEvent("$/progress", func(p json.RawMessage) bool {
 		var r rpc.ProgressParams
 		_ = json.Unmarshal(p, &r)
 		return r.Token == pp.Token && r.Value.Kind == "end"
 	})
 	assert.Equal(t, store.StatusCancelled, backgroundList(h)[0].Status)
-	h.call("task/cancel", map[string]any{"taskId": parent}, nil)
-	h.waitState(parent, store.StatusCancelled)
+	h.Call("task/cancel", map[string]any{"taskId": parent}, nil)
+	h.WaitState(parent, store.StatusCancelled)
 }
 
 // outcomesSeen counts how often a background task's outcome reached the
 // parent's conversation: as a message, or in a wait_for_background result.
 func outcomesSeen(h *harness, parent, bgID string) int {
 	n := 0
-	for _, m := range h.messages(parent) {
+	for _, m := range h.Messages(parent) {
 		switch {
 		case m.Kind == store.KindBackground && m.TaskID == bgID:
 			n++
@@ -369,12 +370,12 @@ func TestWaitForBackgroundCollectsOutcomesThatArriveWhileWaiting(t *testing.T) {
 	slowBG := `{"delayMs":1500,"toolCalls":[{"name":"attempt_completion","arguments":{"result":"slow result"}}]}`
 	h := newHarness(t, harnessOptions{script: bgScript(2, waitTurns, slowBG)})
 	h.initialize(nil)
-	parent := h.start("Parent: fan in")
-	h.waitState(parent, store.StatusCompleted)
-	wait, ok := find(h.messages(parent), store.KindTool, "wait_for_background")
+	parent := h.Start("Parent: fan in")
+	h.WaitState(parent, store.StatusCompleted)
+	wait, ok := rpctest.Find(h.Messages(parent), store.KindTool, "wait_for_background")
 	require.True(t, ok)
 	assert.Equal(t, 2, strings.Count(wait.Output, "completed]\nslow result"), wait.Output)
-	for _, m := range h.messages(parent) {
+	for _, m := range h.Messages(parent) {
 		assert.NotEqual(t, store.KindBackground, m.Kind, "returned by the wait, so not delivered again")
 	}
 }

@@ -10,12 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sourcegraph/jsonrpc2"
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentls/agentls/rpc"
 	"github.com/agentls/agentls/rpc/rpcclient"
-	"github.com/agentls/agentls/store"
+	"github.com/agentls/agentls/rpc/rpctest"
 )
 
 // testTimeout bounds every wait of a test, so that a broken server fails
@@ -24,6 +23,8 @@ const testTimeout = 30 * time.Second
 
 // harness is an editor talking to an in-process server over pipes.
 type harness struct {
+	*rpctest.Editor
+
 	t    *testing.T
 	c    *rpcclient.Client
 	root string
@@ -87,6 +88,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 			return answer(p.Message), nil
 		},
 	})
+	h.Editor = rpctest.New(ctx, t, h.c, rpctest.Options{})
 	t.Cleanup(func() {
 		_ = h.c.Close()
 		select {
@@ -115,125 +117,22 @@ func (h *harness) setApprove(f func(string) any) {
 // initialize sends initialize with the script provider and extra options.
 func (h *harness) initialize(extra map[string]any) rpc.InitializeResult {
 	h.t.Helper()
-	var res rpc.InitializeResult
-	require.NoError(h.t, h.c.Call(h.ctx, "initialize", h.initParams(extra), &res))
-	require.NoError(h.t, h.c.Notify(h.ctx, "initialized", map[string]any{}))
-	return res
+	return h.Initialize(h.initParams(extra))
 }
 
 func (h *harness) initParams(extra map[string]any) map[string]any {
-	opts := map[string]any{
-		"model":   map[string]any{"provider": "script", "script": "script.json"},
-		"dataDir": h.data,
-	}
-	for k, v := range extra {
-		opts[k] = v
-	}
 	return map[string]any{
 		"processId":             nil,
 		"rootUri":               "file://" + h.root,
 		"capabilities":          map[string]any{"window": map[string]any{"workDoneProgress": true}},
-		"initializationOptions": opts,
+		"initializationOptions": rpctest.InitOptions(h.data, extra),
 	}
-}
-
-func (h *harness) call(method string, params, result any) {
-	h.t.Helper()
-	require.NoError(h.t, h.c.Call(h.ctx, method, params, result), method)
-}
-
-// callErr makes a call that must fail and returns its error.
-func (h *harness) callErr(method string, params any) *jsonrpc2.Error {
-	h.t.Helper()
-	err := h.c.Call(h.ctx, method, params, nil)
-	require.Error(h.t, err, method)
-	var we *jsonrpc2.Error
-	require.ErrorAs(h.t, err, &we)
-	return we
-}
-
-func (h *harness) start(text string) string {
-	h.t.Helper()
-	var res rpc.StartResult
-	h.call("task/start", map[string]any{"text": text}, &res)
-	require.NotEmpty(h.t, res.TaskID)
-	return res.TaskID
-}
-
-// waitState waits for a task/state of the task with the status.
-func (h *harness) waitState(taskID string, status store.Status) rpc.TaskStateParams {
-	h.t.Helper()
-	var st rpc.TaskStateParams
-	_, _, err := h.c.WaitFor(h.ctx, 0, func(ev rpcclient.Event) bool {
-		if ev.Method != "task/state" {
-			return false
-		}
-		var p rpc.TaskStateParams
-		_ = json.Unmarshal(ev.Params, &p)
-		if p.Task.TaskID == taskID && p.Task.Status == status {
-			st = p
-			return true
-		}
-		return false
-	})
-	require.NoError(h.t, err, "waiting for task %s to be %s; events: %s", taskID, status, h.dump())
-	return st
-}
-
-// waitEvent waits for an event matching pred.
-func (h *harness) waitEvent(method string, pred func(json.RawMessage) bool) json.RawMessage {
-	h.t.Helper()
-	ev, _, err := h.c.WaitFor(h.ctx, 0, func(ev rpcclient.Event) bool {
-		return ev.Method == method && (pred == nil || pred(ev.Params))
-	})
-	require.NoError(h.t, err, "waiting for %s; events: %s", method, h.dump())
-	return ev.Params
-}
-
-// messages returns the task/message stream of a task, collapsed to the
-// last version of each message id, as a client would show it.
-func (h *harness) messages(taskID string) []store.Message {
-	var out []store.Message
-	index := map[string]int{}
-	for _, ev := range h.c.Events() {
-		if ev.Method != "task/message" {
-			continue
-		}
-		var p rpc.TaskMessageParams
-		require.NoError(h.t, json.Unmarshal(ev.Params, &p))
-		if p.TaskID != taskID || p.Message.Partial {
-			continue
-		}
-		if i, ok := index[p.Message.ID]; ok {
-			out[i] = p.Message
-			continue
-		}
-		index[p.Message.ID] = len(out)
-		out = append(out, p.Message)
-	}
-	return out
-}
-
-func (h *harness) get(taskID string) rpc.GetResult {
-	h.t.Helper()
-	var res rpc.GetResult
-	h.call("task/get", map[string]any{"taskId": taskID}, &res)
-	return res
-}
-
-func (h *harness) dump() string {
-	b, _ := json.Marshal(h.c.Events())
-	if len(b) > 20000 {
-		b = b[len(b)-20000:]
-	}
-	return string(b)
 }
 
 // shutdown ends the session the LSP way and returns the exit code.
 func (h *harness) shutdown() int {
 	h.t.Helper()
-	h.call("shutdown", nil, nil)
-	require.NoError(h.t, h.c.Notify(h.ctx, "exit", nil))
+	h.Exit()
 	select {
 	case code := <-h.done:
 		h.done <- code // for Cleanup
@@ -244,31 +143,4 @@ func (h *harness) shutdown() int {
 	}
 }
 
-// kinds lists the kinds of messages, for compact assertions.
-func kinds(msgs []store.Message) []string {
-	var out []string
-	for _, m := range msgs {
-		out = append(out, m.Kind)
-	}
-	return out
-}
-
-// find returns the first message of the kind (and tool name, if given).
-func find(msgs []store.Message, kind, name string) (store.Message, bool) {
-	for _, m := range msgs {
-		if m.Kind == kind && (name == "" || m.Name == name) {
-			return m, true
-		}
-	}
-	return store.Message{}, false
-}
-
 type rpcIn = rpcclient.Event
-
-func isState(params json.RawMessage, taskID string, status store.Status) bool {
-	var p rpc.TaskStateParams
-	if json.Unmarshal(params, &p) != nil {
-		return false
-	}
-	return p.Task.TaskID == taskID && p.Task.Status == status
-}

@@ -27,7 +27,7 @@ const completeScript = `{"conversations":[{"match":"","turns":[
 
 func TestRequestBeforeInitializeIsRefused(t *testing.T) {
 	h := newHarness(t, harnessOptions{script: completeScript})
-	err := h.callErr("task/list", map[string]any{})
+	err := h.CallErr("task/list", map[string]any{})
 	assert.EqualValues(t, -32002, err.Code)
 	assert.Contains(t, err.Message, "initialize")
 	// The server goes on: initialize still works.
@@ -48,7 +48,7 @@ func TestInitializeAdvertisesTheProtocol(t *testing.T) {
 		"write_to_file", "apply_diff", "execute_command", "ask_followup_question", "attempt_completion",
 		"new_task", "update_todo_list", "wait_for_background"})
 
-	second := h.callErr("initialize", h.initParams(nil))
+	second := h.CallErr("initialize", h.initParams(nil))
 	assert.EqualValues(t, jsonrpc2.CodeInvalidRequest, second.Code)
 }
 
@@ -75,7 +75,7 @@ func TestInvalidInitializationOptionsNameTheField(t *testing.T) {
 				"bad.json":   `{"conversations": [`,
 				"badre.json": `{"conversations": [{"match": "(", "turns": []}]}`,
 			}})
-			err := h.callErr("initialize", h.initParams(tc.opts))
+			err := h.CallErr("initialize", h.initParams(tc.opts))
 			assert.EqualValues(t, jsonrpc2.CodeInvalidParams, err.Code)
 			assert.Contains(t, err.Message, tc.field)
 			// Still serving: a valid initialize succeeds afterwards.
@@ -88,45 +88,45 @@ func TestUnknownMethodsAndBadParams(t *testing.T) {
 	h := newHarness(t, harnessOptions{script: completeScript})
 	h.initialize(nil)
 
-	err := h.callErr("task/frobnicate", map[string]any{})
+	err := h.CallErr("task/frobnicate", map[string]any{})
 	assert.EqualValues(t, jsonrpc2.CodeMethodNotFound, err.Code)
 	assert.Contains(t, err.Message, "task/frobnicate")
 
 	require.NoError(t, h.c.Notify(h.ctx, "some/unknownNotification", map[string]any{"x": 1}))
 
-	err = h.callErr("task/get", map[string]any{"taskId": 42})
+	err = h.CallErr("task/get", map[string]any{"taskId": 42})
 	assert.EqualValues(t, jsonrpc2.CodeInvalidParams, err.Code)
 	assert.Contains(t, err.Message, "taskId")
 
-	err = h.callErr("task/get", map[string]any{"taskId": "no-such-task"})
+	err = h.CallErr("task/get", map[string]any{"taskId": "no-such-task"})
 	assert.EqualValues(t, jsonrpc2.CodeInvalidParams, err.Code)
 	assert.Contains(t, err.Message, "no-such-task")
 
-	err = h.callErr("task/start", map[string]any{"text": ""})
+	err = h.CallErr("task/start", map[string]any{"text": ""})
 	assert.EqualValues(t, jsonrpc2.CodeInvalidParams, err.Code)
 	assert.Contains(t, err.Message, "text")
 
-	err = h.callErr("task/start", map[string]any{"text": "hi", "mode": "wizard"})
+	err = h.CallErr("task/start", map[string]any{"text": "hi", "mode": "wizard"})
 	assert.EqualValues(t, jsonrpc2.CodeInvalidParams, err.Code)
 	assert.Contains(t, err.Message, "mode")
 
-	err = h.callErr("task/reply", nil)
+	err = h.CallErr("task/reply", nil)
 	assert.EqualValues(t, jsonrpc2.CodeInvalidParams, err.Code)
 
-	err = h.callErr("workspace/executeCommand", map[string]any{"command": "agentls.nope"})
+	err = h.CallErr("workspace/executeCommand", map[string]any{"command": "agentls.nope"})
 	assert.EqualValues(t, jsonrpc2.CodeInvalidParams, err.Code)
 	assert.Contains(t, err.Message, "agentls.nope")
 
 	var list rpc.TaskListResult
-	h.call("task/list", map[string]any{}, &list)
+	h.Call("task/list", map[string]any{}, &list)
 	assert.NotNil(t, list.Tasks)
 }
 
 func TestShutdownThenExitEndsWithZero(t *testing.T) {
 	h := newHarness(t, harnessOptions{script: completeScript})
 	h.initialize(nil)
-	h.call("shutdown", nil, nil)
-	err := h.callErr("task/list", map[string]any{})
+	h.Call("shutdown", nil, nil)
+	err := h.CallErr("task/list", map[string]any{})
 	assert.EqualValues(t, jsonrpc2.CodeInvalidRequest, err.Code)
 	require.NoError(t, h.c.Notify(h.ctx, "exit", nil))
 	assert.Equal(t, 0, <-h.done)

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentls/agentls/model/fakeopenai"
+	"github.com/agentls/agentls/rpc/rpctest"
 	"github.com/agentls/agentls/store"
 )
 
@@ -49,14 +50,14 @@ func TestATaskWithABackgroundSubtaskAgainstAnOpenAICompatibleServer(t *testing.T
 	h := newHarness(t, harnessOptions{files: map[string]string{"a.txt": "alpha\n"}})
 	h.initialize(map[string]any{"model": map[string]any{"provider": "openai", "name": "test-model", "baseURL": srv.URL + "/v1"}})
 
-	id := h.start("Parent: what is in a.txt?")
-	st := h.waitState(id, store.StatusCompleted)
+	id := h.Start("Parent: what is in a.txt?")
+	st := h.WaitState(id, store.StatusCompleted)
 	assert.Contains(t, st.Task.Result, "a.txt holds alpha")
 	require.NotNil(t, st.Task.Usage)
 	assert.EqualValues(t, 300, st.Task.Usage.InputTokens, "three turns of 100 input tokens")
 	assert.EqualValues(t, 60, st.Task.Usage.OutputTokens)
 
-	text, ok := find(h.messages(id), store.KindText, "")
+	text, ok := rpctest.Find(h.Messages(id), store.KindText, "")
 	require.True(t, ok)
 	assert.Equal(t, "Starting a helper.", text.Text)
 
@@ -92,11 +93,11 @@ func TestAProviderErrorReachesTheEditor(t *testing.T) {
 	defer srv.Close()
 	h := newHarness(t, harnessOptions{})
 	h.initialize(map[string]any{"model": map[string]any{"provider": "openai", "name": "m", "baseURL": srv.URL + "/v1"}})
-	id := h.start("Broken key")
-	st := h.waitState(id, store.StatusFailed)
+	id := h.Start("Broken key")
+	st := h.WaitState(id, store.StatusFailed)
 	assert.Contains(t, st.Task.Error, "401")
 	assert.Contains(t, st.Task.Error, "Incorrect API key provided")
-	msg, ok := find(h.messages(id), store.KindError, "")
+	msg, ok := rpctest.Find(h.Messages(id), store.KindError, "")
 	require.True(t, ok)
 	assert.Contains(t, msg.Text, "openai")
 }

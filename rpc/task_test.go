@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentls/agentls/rpc"
+	"github.com/agentls/agentls/rpc/rpctest"
 	"github.com/agentls/agentls/store"
 )
 
@@ -28,11 +29,11 @@ const delegateScript = `{"conversations":[
 func TestParentDelegatesToChildAndCompletesWithItsResult(t *testing.T) {
 	h := newHarness(t, harnessOptions{script: delegateScript, files: map[string]string{"notes.txt": "hello\n"}})
 	h.initialize(nil)
-	parent := h.start("Parent: summarise the notes")
+	parent := h.Start("Parent: summarise the notes")
 
-	paused := h.waitState(parent, store.StatusPaused)
+	paused := h.WaitState(parent, store.StatusPaused)
 	assert.Equal(t, []string{parent}, paused.Stack)
-	done := h.waitState(parent, store.StatusCompleted)
+	done := h.WaitState(parent, store.StatusCompleted)
 	assert.Equal(t, "parent done", done.Task.Result)
 	assert.Empty(t, done.Stack, "a finished task has left the stack")
 
@@ -52,28 +53,28 @@ func TestParentDelegatesToChildAndCompletesWithItsResult(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, child)
-	childDone := h.waitState(child, store.StatusCompleted)
+	childDone := h.WaitState(child, store.StatusCompleted)
 	assert.Equal(t, []string{parent}, childDone.Stack)
 	assert.Equal(t, "the notes say hello", childDone.Task.Result)
 
 	// The child's result is the result of the parent's new_task call.
-	msgs := h.messages(parent)
-	assert.Equal(t, []string{"user", "text", "tool", "tool", "completion"}, kinds(msgs))
-	call, ok := find(msgs, store.KindTool, "new_task")
+	msgs := h.Messages(parent)
+	assert.Equal(t, []string{"user", "text", "tool", "tool", "completion"}, rpctest.Kinds(msgs))
+	call, ok := rpctest.Find(msgs, store.KindTool, "new_task")
 	require.True(t, ok)
 	assert.Equal(t, store.ToolDone, call.Status)
 	assert.Equal(t, "the notes say hello", call.Output)
 
-	read, ok := find(h.messages(child), store.KindTool, "read_file")
+	read, ok := rpctest.Find(h.Messages(child), store.KindTool, "read_file")
 	require.True(t, ok)
 	assert.Contains(t, read.Output, "hello")
 
 	// task/get returns the same conversation, and task/list the history.
-	got := h.get(parent)
+	got := h.Get(parent)
 	assert.Equal(t, store.StatusCompleted, got.Task.Status)
-	assert.Equal(t, kinds(msgs), kinds(got.Messages))
+	assert.Equal(t, rpctest.Kinds(msgs), rpctest.Kinds(got.Messages))
 	var list rpc.TaskListResult
-	h.call("task/list", nil, &list)
+	h.Call("task/list", nil, &list)
 	require.Len(t, list.Tasks, 2)
 	assert.Equal(t, child, list.Tasks[0].TaskID, "newest first")
 	assert.Equal(t, 0, h.shutdown())
@@ -82,8 +83,8 @@ func TestParentDelegatesToChildAndCompletesWithItsResult(t *testing.T) {
 func TestStreamedTextArrivesInPartialChunksThenFinal(t *testing.T) {
 	h := newHarness(t, harnessOptions{script: delegateScript, files: map[string]string{"notes.txt": "hello\n"}})
 	h.initialize(nil)
-	parent := h.start("Parent: go")
-	h.waitState(parent, store.StatusCompleted)
+	parent := h.Start("Parent: go")
+	h.WaitState(parent, store.StatusCompleted)
 	var partial []string
 	var final store.Message
 	for _, ev := range h.c.Events() {
@@ -119,8 +120,8 @@ func TestApprovalGrantedRunsTheTool(t *testing.T) {
 		asked <- msg
 		return rpc.MessageActionItem{Title: rpc.ActionApprove}
 	})
-	id := h.start("write it")
-	h.waitState(id, store.StatusCompleted)
+	id := h.Start("write it")
+	h.WaitState(id, store.StatusCompleted)
 	assert.Contains(t, <-asked, "out.txt")
 	data, err := os.ReadFile(filepath.Join(h.root, "out.txt"))
 	require.NoError(t, err)
@@ -146,10 +147,10 @@ func TestApprovalDeniedOrDismissedDoesNotRunTheTool(t *testing.T) {
 			h := newHarness(t, harnessOptions{script: writeScript})
 			h.initialize(nil)
 			h.setApprove(func(string) any { return answer })
-			id := h.start("write it")
-			h.waitState(id, store.StatusCompleted)
+			id := h.Start("write it")
+			h.WaitState(id, store.StatusCompleted)
 			assert.NoFileExists(t, filepath.Join(h.root, "out.txt"))
-			call, ok := find(h.messages(id), store.KindTool, "write_to_file")
+			call, ok := rpctest.Find(h.Messages(id), store.KindTool, "write_to_file")
 			require.True(t, ok)
 			assert.Equal(t, store.ToolDenied, call.Status)
 			assert.Contains(t, call.Output, "denied")
@@ -164,8 +165,8 @@ func TestAutoApprovedEditNeedsNoApproval(t *testing.T) {
 		t.Error("approval asked for an auto-approved group")
 		return nil
 	})
-	id := h.start("write it")
-	h.waitState(id, store.StatusCompleted)
+	id := h.Start("write it")
+	h.WaitState(id, store.StatusCompleted)
 	assert.FileExists(t, filepath.Join(h.root, "out.txt"))
 }
 
@@ -180,9 +181,9 @@ const slowChildScript = `{"conversations":[
 func TestCancellingTheParentCancelsTheRunningChild(t *testing.T) {
 	h := newHarness(t, harnessOptions{script: slowChildScript})
 	h.initialize(nil)
-	parent := h.start("Parent: delegate")
-	h.waitState(parent, store.StatusPaused)
-	raw := h.waitEvent("task/state", func(p json.RawMessage) bool {
+	parent := h.Start("Parent: delegate")
+	h.WaitState(parent, store.StatusPaused)
+	raw := h.WaitEvent("task/state", func(p json.RawMessage) bool {
 		var st rpc.TaskStateParams
 		_ = json.Unmarshal(p, &st)
 		return st.Task.ParentID == parent && st.Task.Status == store.StatusRunning
@@ -192,28 +193,28 @@ func TestCancellingTheParentCancelsTheRunningChild(t *testing.T) {
 	child := childState.Task.TaskID
 
 	// Busy while the stack is not empty.
-	err := h.callErr("task/start", map[string]any{"text": "another"})
+	err := h.CallErr("task/start", map[string]any{"text": "another"})
 	assert.EqualValues(t, -32803, err.Code)
 
-	h.call("task/cancel", map[string]any{"taskId": parent}, nil)
-	h.waitState(child, store.StatusCancelled)
-	end := h.waitState(parent, store.StatusCancelled)
+	h.Call("task/cancel", map[string]any{"taskId": parent}, nil)
+	h.WaitState(child, store.StatusCancelled)
+	end := h.WaitState(parent, store.StatusCancelled)
 	assert.Empty(t, end.Stack)
 
 	// The session is free again.
 	var res rpc.StartResult
-	h.call("task/start", map[string]any{"text": "Child: again"}, &res)
-	h.call("task/cancel", map[string]any{"taskId": res.TaskID}, nil)
-	h.waitState(res.TaskID, store.StatusCancelled)
+	h.Call("task/start", map[string]any{"text": "Child: again"}, &res)
+	h.Call("task/cancel", map[string]any{"taskId": res.TaskID}, nil)
+	h.WaitState(res.TaskID, store.StatusCancelled)
 }
 
 func TestAFailingModelTurnFailsTheTask(t *testing.T) {
 	h := newHarness(t, harnessOptions{script: `{"conversations":[{"match":"","turns":[{"error":"rate limited by the provider"}]}]}`})
 	h.initialize(nil)
-	id := h.start("anything")
-	st := h.waitState(id, store.StatusFailed)
+	id := h.Start("anything")
+	st := h.WaitState(id, store.StatusFailed)
 	assert.Contains(t, st.Task.Error, "rate limited by the provider")
-	msg, ok := find(h.messages(id), store.KindError, "")
+	msg, ok := rpctest.Find(h.Messages(id), store.KindError, "")
 	require.True(t, ok)
 	assert.Contains(t, msg.Text, "rate limited by the provider")
 }
@@ -222,11 +223,11 @@ func TestATaskThatNeverCallsAToolFailsAfterReminders(t *testing.T) {
 	h := newHarness(t, harnessOptions{script: `{"conversations":[{"match":"","turns":[
 	 {"text":"I think"},{"text":"I still think"},{"text":"thinking more"},{"text":"never reached"}]}]}`})
 	h.initialize(nil)
-	id := h.start("chat with me")
-	st := h.waitState(id, store.StatusFailed)
+	id := h.Start("chat with me")
+	st := h.WaitState(id, store.StatusFailed)
 	assert.Contains(t, st.Task.Error, "without using a tool")
 	var reminders int
-	for _, m := range h.messages(id) {
+	for _, m := range h.Messages(id) {
 		if m.Kind == store.KindError && m.Reminder {
 			reminders++
 		}
@@ -238,12 +239,12 @@ func TestNoMatchingConversationOrExhaustedScriptFails(t *testing.T) {
 	h := newHarness(t, harnessOptions{script: `{"conversations":[{"match":"^only this","turns":[
 	 {"toolCalls":[{"name":"list_files","arguments":{"path":"."}}]}]}]}`})
 	h.initialize(nil)
-	id := h.start("something else")
-	st := h.waitState(id, store.StatusFailed)
+	id := h.Start("something else")
+	st := h.WaitState(id, store.StatusFailed)
 	assert.Contains(t, st.Task.Error, "something else")
 
-	id = h.start("only this")
-	st = h.waitState(id, store.StatusFailed)
+	id = h.Start("only this")
+	st = h.WaitState(id, store.StatusFailed)
 	assert.Contains(t, st.Task.Error, "no turn 2")
 }
 
@@ -255,35 +256,35 @@ const questionScript = `{"conversations":[{"match":"","turns":[
 func TestReplyAnswersAQuestionAndContinuesACompletedTask(t *testing.T) {
 	h := newHarness(t, harnessOptions{script: questionScript})
 	h.initialize(nil)
-	id := h.start("paint the shed")
-	h.waitState(id, store.StatusWaiting)
-	q, ok := find(h.messages(id), store.KindQuestion, "")
+	id := h.Start("paint the shed")
+	h.WaitState(id, store.StatusWaiting)
+	q, ok := rpctest.Find(h.Messages(id), store.KindQuestion, "")
 	require.True(t, ok)
 	assert.Equal(t, "Which colour?", q.Text)
 	assert.Equal(t, []string{"red", "blue"}, q.Suggestions)
 
-	h.call("workspace/executeCommand", map[string]any{"command": "agentls.reply", "arguments": []any{map[string]any{"taskId": id, "text": "blue"}}}, nil)
-	st := h.waitState(id, store.StatusCompleted)
+	h.Call("workspace/executeCommand", map[string]any{"command": "agentls.reply", "arguments": []any{map[string]any{"taskId": id, "text": "blue"}}}, nil)
+	st := h.WaitState(id, store.StatusCompleted)
 	assert.Equal(t, "painted", st.Task.Result)
 
 	// Replying to a completed task continues it.
 	before := len(h.c.Events())
-	h.call("task/reply", map[string]any{"taskId": id, "text": "once more"}, nil)
-	_, _, err := h.c.WaitFor(h.ctx, before, func(ev rpcIn) bool { return isState(ev.Params, id, store.StatusCompleted) })
+	h.Call("task/reply", map[string]any{"taskId": id, "text": "once more"}, nil)
+	_, _, err := h.c.WaitFor(h.ctx, before, func(ev rpcIn) bool { return rpctest.IsState(ev.Params, id, store.StatusCompleted) })
 	require.NoError(t, err)
-	got := h.get(id)
+	got := h.Get(id)
 	assert.Equal(t, "painted again", got.Task.Result)
-	assert.Equal(t, []string{"user", "question", "user", "completion", "user", "completion"}, kinds(got.Messages))
+	assert.Equal(t, []string{"user", "question", "user", "completion", "user", "completion"}, rpctest.Kinds(got.Messages))
 }
 
 func TestReplyToARunningTaskIsRefused(t *testing.T) {
 	h := newHarness(t, harnessOptions{script: slowChildScript})
 	h.initialize(nil)
-	id := h.start("Child: slow")
-	err := h.callErr("task/reply", map[string]any{"taskId": id, "text": "hello?"})
+	id := h.Start("Child: slow")
+	err := h.CallErr("task/reply", map[string]any{"taskId": id, "text": "hello?"})
 	assert.EqualValues(t, -32803, err.Code)
-	err = h.callErr("task/reply", map[string]any{"taskId": "unknown-id", "text": "hello?"})
+	err = h.CallErr("task/reply", map[string]any{"taskId": "unknown-id", "text": "hello?"})
 	assert.EqualValues(t, jsonrpc2.CodeInvalidParams, err.Code)
-	h.call("task/cancel", map[string]any{"taskId": id}, nil)
-	h.waitState(id, store.StatusCancelled)
+	h.Call("task/cancel", map[string]any{"taskId": id}, nil)
+	h.WaitState(id, store.StatusCancelled)
 }
