@@ -10,8 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
-
 	"github.com/agentls/agentls/runner"
 	"github.com/agentls/agentls/store"
 	"github.com/agentls/agentls/task"
@@ -28,9 +26,7 @@ type waiter struct {
 // startBackground submits a read-only subtask to the runner and returns the
 // tool result for the parent.
 func (s *Session) startBackground(parent *task.Task, in tools.NewTaskInput) (string, error) {
-	now := store.Now()
-	info := store.TaskInfo{TaskID: uuid.NewString(), ParentID: parent.ID(), Title: Title(in.Message), Mode: in.Mode,
-		Background: true, Status: store.StatusQueued, CreatedAt: now, UpdatedAt: now}
+	info := newInfo(parent.ID(), Title(in.Message), in.Mode, true)
 	e, err := s.newTask(info, nil, memoryLog{})
 	if err != nil {
 		return "", err

@@ -41,25 +41,43 @@ func (s *Session) Start(p StartParams) (string, func(), error) {
 	if title == "" {
 		title = Title(p.Text)
 	}
-	now := store.Now()
-	info := store.TaskInfo{TaskID: uuid.NewString(), Title: title, Mode: p.Mode, Status: store.StatusRunning, CreatedAt: now, UpdatedAt: now}
-	if info.Mode == "" {
-		info.Mode = task.DefaultMode
-	}
-	log, err := s.opts.History.Create(info)
+	e, err := s.create(newInfo("", title, p.Mode, false))
 	if err != nil {
-		return "", nil, errorf(Failed, "cannot store the new task: %v", err)
-	}
-	e, err := s.newTask(info, nil, newIdleLog(s.opts.History, info.TaskID, log))
-	if err != nil {
-		_ = log.Close()
-		return "", nil, err
+		return "", nil, errorf(Failed, "%v", err)
 	}
 	run, err := s.push(e, p.Text)
 	if err != nil {
 		return "", nil, err
 	}
-	return info.TaskID, run, nil
+	return e.t.ID(), run, nil
+}
+
+// newInfo describes a task about to be created.
+func newInfo(parentID, title, mode string, background bool) store.TaskInfo {
+	if mode == "" {
+		mode = task.DefaultMode
+	}
+	status := store.StatusRunning
+	if background {
+		status = store.StatusQueued
+	}
+	now := store.Now()
+	return store.TaskInfo{TaskID: uuid.NewString(), ParentID: parentID, Title: title, Mode: mode,
+		Background: background, Status: status, CreatedAt: now, UpdatedAt: now}
+}
+
+// create stores a new foreground task and registers it.
+func (s *Session) create(info store.TaskInfo) (*entry, error) {
+	log, err := s.opts.History.Create(info)
+	if err != nil {
+		return nil, fmt.Errorf("cannot store the new task: %v", err)
+	}
+	e, err := s.newTask(info, nil, newIdleLog(s.opts.History, info.TaskID, log))
+	if err != nil {
+		_ = log.Close()
+		return nil, err
+	}
+	return e, nil
 }
 
 // checkIdle fails with Busy while a foreground task is active.
@@ -319,16 +337,8 @@ func (h fgHost) NewTask(ctx context.Context, parent *task.Task, in tools.NewTask
 		return h.s.startBackground(parent, in)
 	}
 	s := h.s
-	now := store.Now()
-	info := store.TaskInfo{TaskID: uuid.NewString(), ParentID: parent.ID(), Title: Title(in.Message), Mode: in.Mode,
-		Status: store.StatusRunning, CreatedAt: now, UpdatedAt: now}
-	log, err := s.opts.History.Create(info)
+	e, err := s.create(newInfo(parent.ID(), Title(in.Message), in.Mode, false))
 	if err != nil {
-		return "", fmt.Errorf("cannot store the subtask: %v", err)
-	}
-	e, err := s.newTask(info, nil, newIdleLog(s.opts.History, info.TaskID, log))
-	if err != nil {
-		_ = log.Close()
 		return "", err
 	}
 	childCtx, cancel := context.WithCancelCause(ctx)
