@@ -59,7 +59,7 @@ func (s *Session) current(taskID string) (*entry, bool) {
 		return nil, false
 	}
 	if !e.bg && s.forgettableLocked(e) {
-		delete(s.tasks, taskID)
+		s.forgetLocked(e)
 		return nil, false
 	}
 	return e, true
@@ -71,6 +71,13 @@ func (s *Session) forgetOldest(entries []*entry, keep int) {
 	}
 	slices.SortFunc(entries, func(a, b *entry) int { return a.t.Info().CreatedAt.Compare(b.t.Info().CreatedAt.Time) })
 	for _, e := range entries[:len(entries)-keep] {
-		delete(s.tasks, e.t.ID())
+		s.forgetLocked(e)
 	}
+}
+
+// forgetLocked drops a task from the session and releases its log (a task
+// loaded but never run still holds it).
+func (s *Session) forgetLocked(e *entry) {
+	delete(s.tasks, e.t.ID())
+	s.idle(e)
 }

@@ -151,6 +151,59 @@ return function(h)
     end)
   end)
 
+  h.test('outcomes of two background tasks with the same title go to the right task', function()
+    -- Both messages start with the same line, so both tasks have the title
+    -- "Scan the tree"; the second line picks each one's conversation.
+    h.workspace({
+      conversations = {
+        {
+          match = '^Delegate twice',
+          turns = {
+            {
+              toolCalls = {
+                call('new_task', { mode = 'ask', message = 'Scan the tree\nalpha', background = true }),
+                call('new_task', { mode = 'ask', message = 'Scan the tree\nbeta', background = true }),
+              },
+            },
+            { toolCalls = { call('ask_followup_question', { question = 'Both started?' }) } },
+          },
+        },
+        { match = '^Scan the tree\nalpha', turns = { { delayMs = 400, toolCalls = { complete('alpha result') } } } },
+        { match = '^Scan the tree\nbeta', turns = { { toolCalls = { call('list_files', { path = '.' }) } }, { toolCalls = { complete('beta result') } } } },
+      },
+    }, { ['README.md'] = '# hi\n' })
+    vim.cmd('Agent Delegate twice')
+    h.wait_root('waiting')
+    local s = h.session()
+    local ids = {}
+    h.wait_for('both background tasks', function()
+      ids = {}
+      for id, info in pairs(s.tasks) do
+        if info.background and info.title == 'Scan the tree' then
+          ids[#ids + 1] = id
+        end
+      end
+      return #ids == 2
+    end)
+    h.wait_for('both outcomes', function()
+      return s.outcomes[ids[1]] ~= nil and s.outcomes[ids[2]] ~= nil
+    end)
+    for _, id in ipairs(ids) do
+      local which = s.outcomes[id].message:match('completed: (%a+) result')
+      h.truthy(which, 'outcome names a result: ' .. s.outcomes[id].message)
+      h.wait_for('the final state of ' .. id, function()
+        return s.tasks[id].status == 'completed'
+      end)
+      h.eq(which .. ' result', s.tasks[id].result, 'the outcome attributed to ' .. id)
+      local p = s.progress['agentls/background/' .. id]
+      h.truthy(p and p.done, 'progress of ' .. id .. ' ended')
+      h.eq(id, p.taskId, 'progress token names the task')
+    end
+    h.truthy(s.outcomes[ids[1]].message ~= s.outcomes[ids[2]].message, 'two different outcomes')
+    vim.cmd('AgentCancel')
+    h.wait_root('cancelled')
+  end)
+
   h.test('background tasks are listed and cancelled from the float', function()
     h.workspace({
       conversations = {

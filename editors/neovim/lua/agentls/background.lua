@@ -25,12 +25,17 @@ function M.id_of(text)
   return text and text:match('%(id: ([%w%-]+)%)')
 end
 
--- progress_for finds the latest progress of a task by its title; the
--- server's progress tokens are its own, tied to tasks only by the title.
+-- progress_for finds the latest progress of a task: by its token,
+-- agentls/background/<taskId>, else (a server whose tokens do not name the
+-- task) by the title, which is ambiguous when two tasks share one.
 local function progress_for(session, t)
-  for _, p in pairs(session.progress) do
-    if p.title == t.title and not p.done then
-      return p
+  local p = session.progress['agentls/background/' .. tostring(t.taskId)]
+  if p then
+    return not p.done and p or nil
+  end
+  for _, q in pairs(session.progress) do
+    if not q.taskId and q.title == t.title and not q.done then
+      return q
     end
   end
 end

@@ -7,7 +7,8 @@ local M = {}
 local has_event = vim.fn.exists('##LspProgress') == 1
 
 -- handler returns a $/progress handler that also records the latest
--- message of each token in progress_by_token.
+-- message of each token in session.progress, with the background task id
+-- the token names.
 function M.handler(session)
   return function(err, result, ctx, config)
     local stock = vim.lsp.handlers['$/progress']
@@ -19,6 +20,10 @@ function M.handler(session)
     end
     local v = result.value
     local entry = session.progress[result.token] or {}
+    -- The server names a background task's token after its id.
+    if type(result.token) == 'string' then
+      entry.taskId = entry.taskId or result.token:match('^agentls/background/(.+)$')
+    end
     if v.kind == 'begin' then
       entry.title = v.title
       entry.message = v.message

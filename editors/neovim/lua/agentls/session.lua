@@ -33,8 +33,9 @@ function Session.new(root, cfg, chat)
     tasks = {}, -- taskId -> TaskInfo, from task/state
     stack = {},
     last_root = nil, -- the newest foreground task without a parent
-    progress = {}, -- token -> {title, message, done}
+    progress = {}, -- token -> {title, message, done, taskId}
     background_ids = {}, -- taskId -> true, from background/list
+    outcomes = {}, -- taskId -> {type, message}, from window/showMessage
     listeners = {},
   }, Session)
   self.chat = chat or Chat.new({ name = 'agentls://chat/' .. root, root = root, cfg = cfg })
@@ -201,7 +202,33 @@ function Session:on_show_message(params)
     return
   end
   vim.notify(tostring(params.message or ''), levels[params.type] or vim.log.levels.INFO, { title = 'agentls' })
+  local id = self:outcome_task(params)
+  if id then
+    self.outcomes[id] = { type = params.type, message = params.message }
+  end
   self:changed('notification', params)
+end
+
+-- outcome_task finds the background task a window/showMessage outcome is
+-- about: by the server's taskId extension when present, else by the quoted
+-- title in the message (ambiguous when two tasks share a title; the longest
+-- matching title wins).
+function Session:outcome_task(params)
+  if type(params.taskId) == 'string' and params.taskId ~= '' then
+    return params.taskId
+  end
+  local msg = params.message
+  if type(msg) ~= 'string' or not msg:find('^Background task "') then
+    return nil
+  end
+  local best, best_len
+  for id, info in pairs(self.tasks) do
+    local title = info.background and type(info.title) == 'string' and info.title or nil
+    if title and msg:find('"' .. title .. '"', 1, true) and (not best_len or #title > best_len) then
+      best, best_len = id, #title
+    end
+  end
+  return best
 end
 
 -- changed tells listeners (the background view, User autocommands) that
