@@ -175,26 +175,37 @@ return function(h)
     vim.cmd('Agent Delegate twice')
     h.wait_root('waiting')
     local s = h.session()
-    local ids = {}
-    h.wait_for('both background tasks', function()
+    local ids
+    require('agentls.background').list(s, function(tasks)
       ids = {}
-      for id, info in pairs(s.tasks) do
-        if info.background and info.title == 'Scan the tree' then
-          ids[#ids + 1] = id
+      for _, t in ipairs(tasks) do
+        if t.title == 'Scan the tree' then
+          ids[#ids + 1] = t.taskId
         end
       end
-      return #ids == 2
     end)
+    h.wait_for('background/list', function()
+      return ids ~= nil
+    end)
+    h.eq(2, #ids, 'background tasks titled "Scan the tree"')
     h.wait_for('both outcomes', function()
       return s.outcomes[ids[1]] ~= nil and s.outcomes[ids[2]] ~= nil
     end)
+    local finished
+    require('agentls.background').list(s, function(tasks)
+      finished = {}
+      for _, t in ipairs(tasks) do
+        finished[t.taskId] = t
+      end
+    end)
+    h.wait_for('background/list', function()
+      return finished ~= nil
+    end)
     for _, id in ipairs(ids) do
+      h.eq('completed', finished[id].status, 'status of ' .. id)
       local which = s.outcomes[id].message:match('completed: (%a+) result')
       h.truthy(which, 'outcome names a result: ' .. s.outcomes[id].message)
-      h.wait_for('the final state of ' .. id, function()
-        return s.tasks[id].status == 'completed'
-      end)
-      h.eq(which .. ' result', s.tasks[id].result, 'the outcome attributed to ' .. id)
+      h.eq(which .. ' result', finished[id].result, 'the outcome attributed to ' .. id)
       local p = s.progress['agentls/background/' .. id]
       h.truthy(p and p.done, 'progress of ' .. id .. ' ended')
       h.eq(id, p.taskId, 'progress token names the task')

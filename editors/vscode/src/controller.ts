@@ -134,14 +134,15 @@ export class Controller implements vscode.Disposable {
       this.output.appendLine(n.message);
       return;
     }
-    const task = n.task;
-    if (!task) {
+    // The server's taskId names the task even when background/list failed.
+    const taskId = n.task?.taskId ?? n.taskId;
+    if (!taskId) {
       void show(n.message);
       return;
     }
     void show(n.message, 'Show Result').then((a) => {
       if (a) {
-        void this.showTask(task.taskId);
+        void this.showTask(taskId);
       }
     });
   }

@@ -189,6 +189,50 @@ test('background tasks are listed and cancelled', T, async () => {
   }
 });
 
+test('outcomes of two background tasks with the same title go to the right task', T, async () => {
+  // Both messages start with the same line, so both tasks are titled
+  // "Scan the tree"; the second line picks each one's conversation.
+  const h = await start({
+    conversations: [
+      {
+        match: '^Delegate twice',
+        turns: [
+          {
+            toolCalls: [
+              call('new_task', { mode: 'ask', message: 'Scan the tree\nalpha', background: true }),
+              call('new_task', { mode: 'ask', message: 'Scan the tree\nbeta', background: true }),
+            ],
+          },
+          { toolCalls: [call('ask_followup_question', { question: 'Both started?' })] },
+        ],
+      },
+      { match: '^Scan the tree\nalpha', turns: [{ delayMs: 400, toolCalls: [call('attempt_completion', { result: 'alpha result' })] }] },
+      { match: '^Scan the tree\nbeta', turns: [{ toolCalls: [call('list_files', { path: '.' })] }, { error: 'beta broke' }] },
+    ],
+  });
+  try {
+    const parent = await h.session.start('Delegate twice');
+    await until(h, 'the parent to wait for an answer', () => status(h, parent) === 'waiting');
+    await until(h, 'both outcomes', () => h.notices.filter((n) => n.type === 3 || n.type === 1).length === 2);
+    const tasks = await h.session.refreshBackground();
+    assert.deepEqual(tasks.map((t) => t.title), ['Scan the tree', 'Scan the tree']);
+    const done = h.notices.find((n) => n.type === 3)!;
+    const failed = h.notices.find((n) => n.type === 1)!;
+    assert.match(done.message, /^Background task "Scan the tree" completed: alpha result$/);
+    assert.match(failed.message, /^Background task "Scan the tree" failed: .*beta broke/);
+    assert.ok(done.taskId && failed.taskId && done.taskId !== failed.taskId, 'the server names both tasks');
+    assert.equal(done.task?.taskId, done.taskId);
+    assert.equal(done.task?.result, 'alpha result');
+    assert.equal(failed.task?.taskId, failed.taskId);
+    assert.equal(failed.task?.status, 'failed');
+    assert.match(failed.task?.error ?? '', /beta broke/);
+    assert.equal(await h.session.cancel(), true);
+    await until(h, 'the parent to be cancelled', () => status(h, parent) === 'cancelled');
+  } finally {
+    await h.stop();
+  }
+});
+
 test('a background outcome reaches the parent and a reply continues it', T, async () => {
   const h = await start(
     {

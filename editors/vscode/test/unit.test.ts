@@ -91,7 +91,7 @@ test('chat: every kind renders', () => {
   assert.equal(renderMessage('t', { id: '1', ts: '', kind: 'future' }).role, 'note');
 });
 
-test('background: outcomes match the newest finished task by title', () => {
+test('background: outcomes match by taskId, else the newest finished task by title', () => {
   const b = new BackgroundModel();
   b.set([
     info({ taskId: 'a', title: 'Scan', status: 'completed', updatedAt: '2025-01-01T00:00:01.000Z' }),
@@ -101,6 +101,10 @@ test('background: outcomes match the newest finished task by title', () => {
   assert.equal(b.outcomeFor('Background task "Scan" completed: ok')?.taskId, 'b');
   assert.equal(b.outcomeFor('something else'), undefined);
   assert.deepEqual(b.active().map((t) => t.taskId), ['c']);
+  // The server's taskId wins over the title: the older of two same-titled tasks.
+  assert.equal(b.outcomeFor('Background task "Scan" completed: ok', 'a')?.taskId, 'a');
+  assert.equal(b.outcomeFor('Background task "Scan" completed: ok', 'gone'), undefined);
+  assert.equal(b.outcomeFor('Background task "Scan" completed: ok', '')?.taskId, 'b');
   b.set([info({ taskId: 'q', title: 'say "hi"', status: 'failed' })]);
   assert.equal(b.outcomeFor('Background task "say \\"hi\\"" failed: boom')?.taskId, 'q');
 });

@@ -49,7 +49,7 @@ function M.list(session, cb)
     end
     local tasks = result and result.tasks or {}
     for _, t in ipairs(tasks) do
-      session.background_ids[t.taskId] = true
+      session.background_ids[t.taskId] = t
     end
     cb(tasks)
   end)

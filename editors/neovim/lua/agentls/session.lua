@@ -34,7 +34,7 @@ function Session.new(root, cfg, chat)
     stack = {},
     last_root = nil, -- the newest foreground task without a parent
     progress = {}, -- token -> {title, message, done, taskId}
-    background_ids = {}, -- taskId -> true, from background/list
+    background_ids = {}, -- taskId -> TaskInfo, from background/list
     outcomes = {}, -- taskId -> {type, message}, from window/showMessage
     listeners = {},
   }, Session)
@@ -211,8 +211,8 @@ end
 
 -- outcome_task finds the background task a window/showMessage outcome is
 -- about: by the server's taskId extension when present, else by the quoted
--- title in the message (ambiguous when two tasks share a title; the longest
--- matching title wins).
+-- title in the message among the tasks background/list reported (ambiguous
+-- when two tasks share a title; the longest matching title wins).
 function Session:outcome_task(params)
   if type(params.taskId) == 'string' and params.taskId ~= '' then
     return params.taskId
@@ -222,8 +222,8 @@ function Session:outcome_task(params)
     return nil
   end
   local best, best_len
-  for id, info in pairs(self.tasks) do
-    local title = info.background and type(info.title) == 'string' and info.title or nil
+  for id, info in pairs(self.background_ids) do
+    local title = type(info) == 'table' and type(info.title) == 'string' and info.title or nil
     if title and msg:find('"' .. title .. '"', 1, true) and (not best_len or #title > best_len) then
       best, best_len = id, #title
     end

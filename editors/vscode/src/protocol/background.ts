@@ -27,11 +27,16 @@ export class BackgroundModel {
   }
 
   /**
-   * outcomeFor finds the finished task an outcome message is about: the
-   * message names the task's title, so the most recently updated finished
-   * task whose title it contains (the longest title on a tie).
+   * outcomeFor finds the task an outcome message is about: the one named by
+   * taskId (the server's extension) when given, else by the title the
+   * message names (ambiguous when two tasks share a title): the most
+   * recently updated finished task whose title it contains (the longest
+   * title on a tie).
    */
-  outcomeFor(message: string): TaskInfo | undefined {
+  outcomeFor(message: string, taskId?: string): TaskInfo | undefined {
+    if (typeof taskId === 'string' && taskId !== '') {
+      return this.get(taskId);
+    }
     let best: TaskInfo | undefined;
     for (const t of this.tasks) {
       // The server quotes the title Go-style (%q), which escapes quotes and

@@ -130,10 +130,14 @@ export class AgentSession implements Disposable {
       return;
     }
     const notice: Notice = { type: p.type, message: p.message };
+    const taskId = typeof p.taskId === 'string' && p.taskId !== '' ? p.taskId : undefined;
+    if (taskId) {
+      notice.taskId = taskId;
+    }
     if (p.type === MessageType.Info || p.type === MessageType.Warning || p.type === MessageType.Error) {
       try {
         await this.refreshBackground();
-        notice.task = this.background.outcomeFor(p.message);
+        notice.task = this.background.outcomeFor(p.message, taskId);
       } catch {
         // The notice still shows, without a task to open.
       }

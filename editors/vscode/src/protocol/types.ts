@@ -90,6 +90,8 @@ export const MessageType = { Error: 1, Warning: 2, Info: 3, Log: 4 } as const;
 export interface ShowMessageParams {
   type: number;
   message: string;
+  /** taskId (an agentls extension) names the background task of an outcome. */
+  taskId?: string;
 }
 
 export interface MessageActionItem {
