@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentls/agentls/internal/proctest"
 	"github.com/agentls/agentls/rpc/rpcclient"
 	"github.com/agentls/agentls/rpc/rpctest"
 	"github.com/agentls/agentls/store"
@@ -248,7 +249,7 @@ func quote(s string) string {
 // server dies that way.
 func survived(t *testing.T, pid int) bool {
 	t.Helper()
-	if processGone(pid) {
+	if proctest.Gone(pid) {
 		return false
 	}
 	t.Logf("the command (pid %d: %s) survived the SIGKILL of agentls", pid, cmdline(pid))

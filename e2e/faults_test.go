@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentls/agentls/internal/proctest"
 	"github.com/agentls/agentls/rpc"
 	"github.com/agentls/agentls/rpc/rpctest"
 	"github.com/agentls/agentls/store"
@@ -136,11 +137,11 @@ func TestClientDisconnectMidTask(t *testing.T) {
 	e.initialize(map[string]any{"autoApprove": []string{"read", "command"}})
 	id := e.Start("Sleep: run a long command")
 	sleeper := readPid()
-	require.False(t, processGone(sleeper))
+	require.False(t, proctest.Gone(sleeper))
 
 	require.NoError(t, e.p.stdin.Close())
 	assert.Equal(t, 1, e.p.exitCode(), "EOF without shutdown exits 1")
-	assert.True(t, processGone(sleeper), "the command was killed")
+	assert.True(t, proctest.Gone(sleeper), "the command was killed")
 
 	// The task was stopped, not left to look interrupted.
 	next := connect(t, ws)
@@ -187,7 +188,7 @@ func TestSignalsCancelTasksAndKillChildren(t *testing.T) {
 			sleeper := readPid()
 
 			assert.Equal(t, 0, e.p.signal(sig))
-			assert.True(t, processGone(sleeper), "the command was killed")
+			assert.True(t, proctest.Gone(sleeper), "the command was killed")
 			<-e.c.Disconnected()
 			assert.Contains(t, e.States(id), store.StatusCancelled, "the editor was told")
 

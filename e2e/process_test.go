@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/agentls/agentls/internal/proctest"
 )
 
 // testTimeout bounds every wait of a test, so that a broken server fails
@@ -230,28 +231,12 @@ func marked(mark string) []int {
 			continue
 		}
 		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
-		if err != nil || !bytes.Contains(env, needle) || processGone(pid) {
+		if err != nil || !bytes.Contains(env, needle) || proctest.Gone(pid) {
 			continue
 		}
 		pids = append(pids, pid)
 	}
 	return pids
-}
-
-// processGone reports whether pid has exited: it is gone, or a zombie
-// waiting to be reaped by whoever inherited it.
-func processGone(pid int) bool {
-	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-		return true
-	}
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	// The state follows the parenthesised command name.
-	s := string(stat)
-	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && i+2 < len(s) && (s[i+2] == 'Z' || s[i+2] == 'X')
 }
 
 func cmdline(pid int) string {

@@ -2,17 +2,17 @@ package tools
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/agentls/agentls/internal/proctest"
 )
 
 func TestExecuteCommand(t *testing.T) {
@@ -61,22 +61,6 @@ func TestExecuteCommand(t *testing.T) {
 	}
 }
 
-// processGone reports whether pid has exited (gone, or a zombie waiting
-// to be reaped by whoever inherited it).
-func processGone(pid int) bool {
-	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-		return true
-	}
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	// The state follows the parenthesised command name.
-	s := string(stat)
-	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && i+2 < len(s) && (s[i+2] == 'Z' || s[i+2] == 'X')
-}
-
 // startGrandchild runs a command that starts a background sleep, writes
 // its pid to a file and waits; it returns once the pid is known.
 func grandchildCommand(dir string) (string, string) {
@@ -94,12 +78,12 @@ func TestExecuteCommandCancelKillsGroup(t *testing.T) {
 		done <- err
 	}()
 	pid := waitForPid(t, pidFile)
-	require.False(t, processGone(pid), "the sleep runs")
+	require.False(t, proctest.Gone(pid), "the sleep runs")
 	cancel()
 	err := <-done
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "cancelled")
-	assert.Eventually(t, func() bool { return processGone(pid) }, 10*time.Second, 10*time.Millisecond, "the grandchild was killed")
+	assert.Eventually(t, func() bool { return proctest.Gone(pid) }, 10*time.Second, 10*time.Millisecond, "the grandchild was killed")
 }
 
 func TestExecuteCommandTimeoutKillsGroup(t *testing.T) {
@@ -109,7 +93,7 @@ func TestExecuteCommandTimeoutKillsGroup(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, got, "timed out")
 	pid := waitForPid(t, pidFile)
-	assert.Eventually(t, func() bool { return processGone(pid) }, 10*time.Second, 10*time.Millisecond, "the grandchild was killed")
+	assert.Eventually(t, func() bool { return proctest.Gone(pid) }, 10*time.Second, 10*time.Millisecond, "the grandchild was killed")
 }
 
 // TestExecuteCommandLeftoverKilled checks that a background process the
@@ -123,7 +107,7 @@ func TestExecuteCommandLeftoverKilled(t *testing.T) {
 	assert.Contains(t, got, "Exit code: 0")
 	assert.Contains(t, got, "done")
 	pid := waitForPid(t, pidFile)
-	assert.Eventually(t, func() bool { return processGone(pid) }, 10*time.Second, 10*time.Millisecond)
+	assert.Eventually(t, func() bool { return proctest.Gone(pid) }, 10*time.Second, 10*time.Millisecond)
 }
 
 func waitForPid(t *testing.T, pidFile string) int {
