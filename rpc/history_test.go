@@ -52,3 +52,21 @@ func TestTasksSurviveARestartAndResume(t *testing.T) {
 	err2 := second.CallErr("task/resume", map[string]any{"taskId": "00000000-0000-0000-0000-000000000000"})
 	assert.EqualValues(t, -32602, err2.Code)
 }
+
+func TestResumeAfterAnEmptyAnswerGoesOnWithTheNextTurn(t *testing.T) {
+	script := `{"conversations":[{"match":"","turns":[
+	 {},
+	 {"toolCalls":[{"name":"attempt_completion","arguments":{"result":"first"}}]},
+	 {"toolCalls":[{"name":"attempt_completion","arguments":{"result":"second"}}]}]}]}`
+	first := newHarness(t, harnessOptions{script: script})
+	first.initialize(nil)
+	id := first.Start("answer nothing at first")
+	first.WaitState(id, store.StatusCompleted)
+	require.Equal(t, 0, first.shutdown())
+
+	second := newHarness(t, harnessOptions{root: first.root, data: first.data})
+	second.initialize(nil)
+	second.Call("task/resume", map[string]any{"taskId": id}, nil)
+	st := second.WaitState(id, store.StatusCompleted)
+	assert.Equal(t, "second", st.Task.Result, "two answers are in the history, the empty one included")
+}

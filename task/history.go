@@ -121,6 +121,10 @@ func BuildHistory(msgs []store.Message) []model.Message {
 			user(BackgroundText(m))
 		case store.KindError:
 			if m.Reminder {
+				// The answer that earned the reminder stays an answer even
+				// when it said nothing (providers skip empty ones), so that
+				// AnswerCount and the script's position agree.
+				assistant(m)
 				closeTurn()
 				user(m.Text)
 			}

@@ -35,7 +35,7 @@ func TestBuildHistoryKeepsResultsNextToTheirCalls(t *testing.T) {
 		model.RoleUser,
 		model.RoleAssistant, model.RoleTool, model.RoleTool, model.RoleUser, // background after the results
 		model.RoleAssistant, model.RoleTool, // the question and its answer
-		model.RoleUser,                      // the reminder
+		model.RoleAssistant, model.RoleUser, // an empty answer, then the reminder
 		model.RoleAssistant, model.RoleTool, // completion
 		model.RoleUser,
 	}, roles)
@@ -81,4 +81,16 @@ func TestBuildHistoryAcceptsCallIDsReusedAcrossAnswers(t *testing.T) {
 	require.Len(t, h, 5)
 	assert.Equal(t, "first", h[2].Text)
 	assert.Equal(t, "second", h[4].Text)
+}
+
+func TestBuildHistoryCountsAnEmptyAnswerThatEarnedAReminder(t *testing.T) {
+	msgs := []store.Message{
+		{ID: "1", Kind: store.KindUser, Text: "go"},
+		{ID: "2", Kind: store.KindError, Text: "use a tool", Reminder: true, Turn: 1},
+	}
+	h := task.BuildHistory(msgs)
+	require.Len(t, h, 3)
+	assert.Equal(t, model.RoleAssistant, h[1].Role)
+	assert.Empty(t, h[1].Text)
+	assert.Equal(t, model.RoleUser, h[2].Role)
 }
