@@ -1,6 +1,7 @@
 package rpc_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -55,4 +56,28 @@ func TestModesLimitTheTools(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, store.ToolError, read.Status, "orchestrator mode has no read group")
 	assert.Contains(t, read.Output, "new_task", "the error names the tools it may use")
+}
+
+func TestTimesAreRFC3339UTCWithMilliseconds(t *testing.T) {
+	h := newHarness(t, harnessOptions{script: completeScript})
+	h.initialize(nil)
+	id := h.Start("anything")
+	raw := h.WaitEvent("task/state", func(p json.RawMessage) bool { return rpctest.IsState(p, id, store.StatusCompleted) })
+	var st struct {
+		Task map[string]any `json:"task"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &st))
+	for _, field := range []string{"createdAt", "updatedAt"} {
+		assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`, st.Task[field], field)
+	}
+	for _, ev := range h.c.Events() {
+		if ev.Method != "task/message" {
+			continue
+		}
+		var p struct {
+			Message map[string]any `json:"message"`
+		}
+		require.NoError(t, json.Unmarshal(ev.Params, &p))
+		assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`, p.Message["ts"])
+	}
 }
