@@ -22,8 +22,13 @@ func (m wireMessage) MarshalJSON() ([]byte, error) {
 	}{plain(m), []string{}})
 }
 
-// MarshalJSON sends the message in its wire form.
+// MarshalJSON sends the message in its wire form. This is the hottest
+// path of the server, so only a question pays for the wrapper.
 func (p TaskMessageParams) MarshalJSON() ([]byte, error) {
+	if p.Message.Kind != store.KindQuestion {
+		type plain TaskMessageParams
+		return json.Marshal(plain(p))
+	}
 	return json.Marshal(struct {
 		TaskID  string      `json:"taskId"`
 		Message wireMessage `json:"message"`
