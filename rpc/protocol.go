@@ -35,9 +35,7 @@ type WorkspaceFolder struct {
 // ClientCapabilities is the part of LSP's ClientCapabilities agentls reads.
 type ClientCapabilities struct {
 	Window struct {
-		WorkDoneProgress  bool            `json:"workDoneProgress"`
-		ShowMessage       json.RawMessage `json:"showMessage,omitempty"`
-		ShowDocumentExtra json.RawMessage `json:"showDocument,omitempty"`
+		WorkDoneProgress bool `json:"workDoneProgress"`
 	} `json:"window"`
 }
 

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/agentls/agentls/runner"
 	"github.com/agentls/agentls/store"
@@ -129,15 +128,6 @@ func outcomeText(ri runner.Info) string {
 		return "completed: " + firstLine(ri.Result, 200)
 	}
 	return string(ri.Status) + ": " + firstLine(ri.Error, 200)
-}
-
-// firstLine returns the first line of text, cut to at most n characters.
-func firstLine(text string, n int) string {
-	line, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
-	if utf8.RuneCountInString(line) <= n {
-		return line
-	}
-	return string([]rune(line)[:n-1]) + "…"
 }
 
 // waitForBackground blocks until the parent's listed background tasks (all

@@ -23,9 +23,6 @@ type TaskLog interface {
 	Close() error
 }
 
-// errNotFound is what History implementations return for unknown tasks.
-var errNotFound = store.ErrNotFound
-
 // StoreHistory adapts a store.Store to History.
 func StoreHistory(s *store.Store) History { return storeHistory{s} }
 
@@ -105,7 +102,7 @@ func (h *memoryHistory) Get(id string) (store.TaskInfo, []store.Message, error) 
 	defer h.mu.Unlock()
 	t, ok := h.tasks[id]
 	if !ok {
-		return store.TaskInfo{}, nil, errNotFound
+		return store.TaskInfo{}, nil, store.ErrNotFound
 	}
 	return t.info, append([]store.Message(nil), t.msgs...), nil
 }

@@ -215,14 +215,17 @@ func (s *Session) stackIDs() []string {
 
 // Title makes a task title from its first message: the first line, cut to
 // at most 80 characters.
-func Title(text string) string {
+func Title(text string) string { return firstLine(text, 80) }
+
+// firstLine returns the first line of text, trimmed and cut to at most n
+// characters (the last an ellipsis when cut).
+func firstLine(text string, n int) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
 	line = strings.TrimSpace(line)
-	if utf8.RuneCountInString(line) <= 80 {
+	if utf8.RuneCountInString(line) <= n {
 		return line
 	}
-	r := []rune(line)
-	return string(r[:79]) + "…"
+	return string([]rune(line)[:n-1]) + "…"
 }
 
 // autoApproved reports whether a tool group needs no approval.

@@ -111,13 +111,12 @@ func (t *Task) execute(ctx context.Context, tool tools.Tool, call model.ToolCall
 		}
 		return t.opts.Host.WaitForBackground(ctx, t, in.TaskIDs, timeout)
 	case tools.UpdateTodoList:
+		// The list itself lives in the tool message's input, which the
+		// editor shows and the history keeps.
 		var in tools.UpdateTodoListInput
 		if err := decodeStrict(call.Arguments, &in); err != nil {
 			return "", err
 		}
-		t.mu.Lock()
-		t.todos = string(in.Todos)
-		t.mu.Unlock()
 		return "Todo list updated.", nil
 	}
 	if tool.Run == nil {

@@ -37,7 +37,6 @@ func (t *Task) recordLocked(m store.Message) store.Message {
 			t.msgs = append(t.msgs, m)
 		}
 		if err := t.opts.Log.Append(m); err != nil {
-			t.logFails++
 			t.opts.Logger.Error("persisting message failed", "task", t.info.TaskID, "err", err)
 		}
 	}

@@ -64,15 +64,13 @@ type Task struct {
 	mode  Mode
 	tools []tools.Tool
 
-	mu       sync.Mutex
-	info     store.TaskInfo
-	msgs     []store.Message
-	index    map[string]int  // message id -> position in msgs
-	pending  []store.Message // background outcomes held until the next model turn
-	running  bool            // a Run is in progress
-	replies  chan string     // answers to a question, while waiting
-	todos    string
-	logFails int
+	mu      sync.Mutex
+	info    store.TaskInfo
+	msgs    []store.Message
+	index   map[string]int  // message id -> position in msgs
+	pending []store.Message // background outcomes held until the next model turn
+	running bool            // a Run is in progress
+	replies chan string     // answers to a question, while waiting
 }
 
 // New makes a task; it does nothing until Run.
