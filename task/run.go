@@ -67,8 +67,9 @@ func (t *Task) loop(ctx context.Context) (store.Status, string, string) {
 			return t.cancelled(ctx)
 		}
 		t.flush()
-		turn := AnswerCount(t.Messages()) + 1
-		resp, err := t.ask(ctx, turn)
+		msgs := t.Messages()
+		turn := AnswerCount(msgs) + 1
+		resp, err := t.ask(ctx, msgs, turn)
 		if err != nil {
 			if ctx.Err() != nil {
 				return t.cancelled(ctx)
@@ -109,8 +110,8 @@ func (t *Task) cancelled(ctx context.Context) (store.Status, string, string) {
 
 // ask makes one model call, streaming its text as partial messages, and
 // records the final text.
-func (t *Task) ask(ctx context.Context, turn int) (model.Response, error) {
-	history := BuildHistory(t.Messages())
+func (t *Task) ask(ctx context.Context, msgs []store.Message, turn int) (model.Response, error) {
+	history := BuildHistory(msgs)
 	if t.opts.FitHistory != nil {
 		history = t.opts.FitHistory(history)
 	}
