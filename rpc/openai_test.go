@@ -25,8 +25,16 @@ func fanOutModel(req fakeopenai.Request) fakeopenai.Reply {
 		case 1:
 			return fakeopenai.Reply{Calls: []fakeopenai.Call{{Name: "wait_for_background", Args: `{}`}}}
 		default:
-			last := req.Messages[len(req.Messages)-1].Text()
-			return fakeopenai.Reply{Calls: []fakeopenai.Call{{Name: "attempt_completion", Args: `{"result":"helper said: ` + jsonSafe(last) + `"}`}}}
+			// The helper's outcome arrives either as wait_for_background's
+			// result or, when the helper finished first, as a message of
+			// its own before that call: report whichever holds it.
+			found := req.Messages[len(req.Messages)-1].Text()
+			for _, m := range req.Messages[1:] {
+				if strings.Contains(m.Text(), "a.txt holds") {
+					found = m.Text()
+				}
+			}
+			return fakeopenai.Reply{Calls: []fakeopenai.Call{{Name: "attempt_completion", Args: `{"result":"helper said: ` + jsonSafe(found) + `"}`}}}
 		}
 	case strings.HasPrefix(first, "Helper"):
 		if req.Answers() == 0 {
