@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -249,7 +250,7 @@ func quote(s string) string {
 // server dies that way.
 func survived(t *testing.T, pid int) bool {
 	t.Helper()
-	if proctest.Gone(pid) {
+	if proctest.WaitGone(pid, 10*time.Second) {
 		return false
 	}
 	t.Logf("the command (pid %d: %s) survived the SIGKILL of agentls", pid, cmdline(pid))
