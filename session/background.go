@@ -89,10 +89,16 @@ func (s *Session) onOutcome(ri runner.Info) {
 			break
 		}
 	}
-	if to != nil {
-		to.ch <- msg // buffered for every wanted id
-	}
 	parent := s.tasks[e.parentID]
+	held := false
+	switch {
+	case to != nil:
+		to.ch <- msg // buffered for every wanted id
+	case parent != nil:
+		// Held under s.mu, so that a wait_for_background that sees the
+		// outcome set also finds it among the parent's held messages.
+		held = parent.t.Hold(msg)
+	}
 	s.pruneLocked()
 	s.mu.Unlock()
 
@@ -102,7 +108,7 @@ func (s *Session) onOutcome(ri runner.Info) {
 	if typ, text, ok := popup(ri); ok {
 		s.opts.Client.ShowMessage(typ, text, ri.ID)
 	}
-	if to == nil && parent != nil {
+	if to == nil && parent != nil && !held {
 		parent.t.Deliver(msg)
 		if parent.t.Info().Status.Final() {
 			s.idle(parent)

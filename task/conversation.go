@@ -84,11 +84,26 @@ func (t *Task) addUsage(u store.Usage) {
 func (t *Task) Deliver(m store.Message) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if !t.holdLocked(m) {
+		t.recordLocked(m)
+	}
+}
+
+// Hold holds a background outcome for the next model call, as Deliver does,
+// when a model turn is in progress, and reports whether it did. It neither
+// persists nor announces anything, so a caller may hold its own locks.
+func (t *Task) Hold(m store.Message) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.holdLocked(m)
+}
+
+func (t *Task) holdLocked(m store.Message) bool {
 	if t.running && t.info.Status == store.StatusRunning {
 		t.pending = append(t.pending, m)
-		return
+		return true
 	}
-	t.recordLocked(m)
+	return false
 }
 
 // TakePending removes and returns the held outcomes of the given
