@@ -1,0 +1,4 @@
+// Command empty is the Go runtime alone.
+package main
+
+func main() {}
