@@ -218,14 +218,15 @@ func (s *Session) stackIDs() []string {
 func Title(text string) string { return firstLine(text, 80) }
 
 // firstLine returns the first line of text, trimmed and cut to at most n
-// characters (the last an ellipsis when cut).
+// characters. The cut adds no ellipsis: what is shown is the start of the
+// text as it was, which clients may match against the text.
 func firstLine(text string, n int) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
 	line = strings.TrimSpace(line)
 	if utf8.RuneCountInString(line) <= n {
 		return line
 	}
-	return string([]rune(line)[:n-1]) + "…"
+	return strings.TrimSpace(string([]rune(line)[:n]))
 }
 
 // autoApproved reports whether a tool group needs no approval.
