@@ -81,3 +81,19 @@ func TestTimesAreRFC3339UTCWithMilliseconds(t *testing.T) {
 		assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`, p.Message["ts"])
 	}
 }
+
+func TestNewTaskWithAnUnknownModeIsAnErrorResultWithoutAPause(t *testing.T) {
+	h := newHarness(t, harnessOptions{script: `{"conversations":[{"match":"^Delegate","turns":[
+  {"toolCalls":[{"name":"new_task","arguments":{"mode":"poet","message":"Write a poem"}}]},
+  {"toolCalls":[{"name":"attempt_completion","arguments":{"result":"no poem"}}]}]}]}`})
+	h.initialize(nil)
+	id := h.Start("Delegate: a poem")
+	h.WaitState(id, store.StatusCompleted)
+
+	call, ok := rpctest.Find(h.Messages(id), store.KindTool, "new_task")
+	require.True(t, ok)
+	assert.Equal(t, store.ToolError, call.Status)
+	assert.Contains(t, call.Output, "poet", "the error names the mode")
+	assert.Equal(t, []store.Status{store.StatusRunning, store.StatusCompleted}, h.States(id),
+		"the parent never paused for a child that could not start")
+}

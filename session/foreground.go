@@ -329,10 +329,8 @@ func (h fgHost) Changed(t *task.Task) {
 
 // NewTask runs a foreground subtask on the caller's goroutine (the parent is
 // paused meanwhile), or starts a background one.
+// The task has checked in's mode.
 func (h fgHost) NewTask(ctx context.Context, parent *task.Task, in tools.NewTaskInput) (string, error) {
-	if _, err := task.LookupMode(in.Mode); err != nil {
-		return "", err
-	}
 	if in.Background {
 		return h.s.startBackground(parent, in)
 	}

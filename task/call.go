@@ -88,6 +88,11 @@ func (t *Task) execute(ctx context.Context, tool tools.Tool, call model.ToolCall
 		if strings.TrimSpace(in.Message) == "" {
 			return "", errors.New("new_task needs a non-empty message")
 		}
+		// Checked before the parent pauses, so that a bad call leaves no
+		// pause and resume behind in the task's states.
+		if _, err := LookupMode(in.Mode); err != nil {
+			return "", err
+		}
 		if !in.Background {
 			t.setStatus(store.StatusPaused, "", "")
 			defer func() {
