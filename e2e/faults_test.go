@@ -94,7 +94,7 @@ func TestUnansweredApprovalWaitsAndCancelWorks(t *testing.T) {
 	assert.Contains(t, ask.Message, "out.txt")
 
 	got := e.Get(id)
-	assert.Equal(t, store.StatusRunning, got.Task.Status)
+	assert.Equal(t, store.StatusWaiting, got.Task.Status, "the task waits for the user")
 	require.NotEmpty(t, got.Messages)
 	last := got.Messages[len(got.Messages)-1]
 	assert.Equal(t, "write_to_file", last.Name)
@@ -107,7 +107,7 @@ func TestUnansweredApprovalWaitsAndCancelWorks(t *testing.T) {
 	tool := e.Get(id).Messages
 	for _, m := range tool {
 		if m.Name == "write_to_file" {
-			assert.NotEqual(t, store.ToolPending, m.Status, "the cancelled call is closed")
+			assert.Equal(t, store.ToolDenied, m.Status, "the cancelled call is closed as denied")
 		}
 	}
 

@@ -137,6 +137,29 @@ func TestApprovalGrantedRunsTheTool(t *testing.T) {
 	assert.Equal(t, []string{"pending", "approved", "done"}, statuses)
 }
 
+// TestAnOpenApprovalIsWaitingForTheUser: while the approval request is
+// open the task is "waiting"; task/reply does not answer an approval.
+func TestAnOpenApprovalIsWaitingForTheUser(t *testing.T) {
+	h := newHarness(t, harnessOptions{script: writeScript})
+	h.initialize(nil)
+	release := make(chan struct{})
+	h.setApprove(func(string) any {
+		<-release
+		return rpc.MessageActionItem{Title: rpc.ActionApprove}
+	})
+	id := h.Start("write it")
+	h.WaitRequest("window/showMessageRequest")
+	h.WaitState(id, store.StatusWaiting)
+	err := h.CallErr("task/reply", map[string]any{"taskId": id, "text": "yes"})
+	require.NotNil(t, err)
+	assert.EqualValues(t, -32803, err.Code)
+
+	close(release)
+	h.WaitState(id, store.StatusCompleted)
+	assert.Equal(t, []store.Status{store.StatusRunning, store.StatusWaiting, store.StatusRunning, store.StatusCompleted}, h.States(id))
+	assert.FileExists(t, filepath.Join(h.root, "out.txt"))
+}
+
 func TestApprovalDeniedOrDismissedDoesNotRunTheTool(t *testing.T) {
 	answers := map[string]any{
 		"deny":    rpc.MessageActionItem{Title: rpc.ActionDeny},

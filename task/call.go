@@ -53,12 +53,17 @@ func (t *Task) runCall(ctx context.Context, turn int, call model.ToolCall) callO
 	}
 	msg = t.record(msg)
 	if t.opts.Host.NeedsApproval(tool) {
-		if !t.opts.Host.Approve(ctx, t, tool, Summary(call.Name, call.Arguments)) {
-			if ctx.Err() != nil {
-				msg.Status, msg.Output = store.ToolError, "Cancelled before it ran."
-				t.record(msg)
-				return callOutcome{}
-			}
+		// The task waits for the user while the approval is open, as it
+		// does for a question (the contract's "waiting").
+		t.setStatus(store.StatusWaiting, "", "")
+		approved := t.opts.Host.Approve(ctx, t, tool, Summary(call.Name, call.Arguments))
+		if ctx.Err() != nil {
+			msg.Status, msg.Output = store.ToolDenied, "Not run: the task was cancelled before the user answered."
+			t.record(msg)
+			return callOutcome{}
+		}
+		t.setStatus(store.StatusRunning, "", "")
+		if !approved {
 			msg.Status, msg.Output = store.ToolDenied, "The user denied this operation."
 			t.record(msg)
 			return callOutcome{}
