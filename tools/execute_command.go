@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -79,14 +80,37 @@ func runExecuteCommand(ctx context.Context, ws *Workspace, input json.RawMessage
 	return runCommand(ctx, in.Command, dir, timeout)
 }
 
+// watchdogScript starts the command's watchdog and precedes the command
+// on the same line, so that the command's line numbers, $0 and error
+// messages are as if it ran alone. The watchdog is a shell in the
+// command's process group blocked reading fd 3, a pipe whose only writer
+// is agentls: when agentls ends, however it ends (even SIGKILL, which
+// Pdeathsig covers only for the shell itself), the kernel closes the
+// writer, the read returns and the watchdog kills the whole group. It is
+// started from a subshell that exits at once, so it is no job of the
+// command's shell: a plain `wait` in the command does not wait for it and
+// $! is unset. It holds neither the output nor the input, and the command
+// does not inherit fd 3. While it lives it also keeps the group, and so
+// the group id killed at the end, from being reused.
+const watchdogScript = `( { read _ <&3; kill -9 0; } & ) </dev/null >/dev/null 2>&1; exec 3<&-; `
+
 // runCommand runs command with /bin/sh in dir, in a new process group that
-// is killed as a whole on timeout or when ctx ends: killing only the shell
-// would leave its children running and holding the output pipe.
+// is killed as a whole on timeout, when ctx ends, when the shell exits and
+// when agentls dies: killing only the shell would leave its children
+// running and holding the output pipe.
 func runCommand(ctx context.Context, command, dir string, timeout time.Duration) (string, error) {
 	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(tctx, "/bin/sh", "-c", command)
+	lifeline, lifelineW, err := os.Pipe()
+	if err != nil {
+		return "", fmt.Errorf("cannot run the command: %v", err)
+	}
+	// Closed only once the group has been killed below, so the watchdog
+	// never fires while agentls lives.
+	defer lifelineW.Close()
+	cmd := exec.CommandContext(tctx, "/bin/sh", "-c", watchdogScript+command)
 	cmd.Dir = dir
+	cmd.ExtraFiles = []*os.File{lifeline} // fd 3
 	cmd.SysProcAttr = childProcAttr()
 	cmd.Cancel = func() error {
 		// The group id is the shell's pid (Setpgid with Pgid 0).
@@ -97,9 +121,15 @@ func runCommand(ctx context.Context, command, dir string, timeout time.Duration)
 	cmd.Stdout = out
 	cmd.Stderr = out
 	start := time.Now()
-	err := cmd.Run()
+	err = cmd.Start()
+	// The shell has its own copy; the parent keeps only the writer.
+	lifeline.Close()
+	if err == nil {
+		err = cmd.Wait()
+	}
 	// The shell may have exited on its own while children it started in
-	// the background live on; they belong to the command, so end them too.
+	// the background live on; they belong to the command, so end them too,
+	// with the watchdog.
 	if cmd.Process != nil {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}

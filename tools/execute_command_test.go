@@ -3,9 +3,11 @@ package tools
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -33,6 +35,15 @@ func TestExecuteCommand(t *testing.T) {
 		{name: "signal", input: map[string]any{"command": "kill -9 $$"}, has: []string{"killed by a signal"}},
 		{name: "timeout", input: map[string]any{"command": "echo started; exec sleep 60", "timeout_seconds": 0.2}, has: []string{"timed out after 200ms", "started"}},
 		{name: "cap", input: map[string]any{"command": "yes 0123456789 | head -c 300000; echo; echo END"}, has: []string{"Exit code: 0", "of output left out", "END\n"}},
+		// The watchdog prefix must leave the command's shell as it was.
+		{name: "multi-line", input: map[string]any{"command": "echo a\necho b\n\nexit 4\necho never"}, want: "Exit code: 4\nOutput:\na\nb\n"},
+		{name: "quotes", input: map[string]any{"command": `echo "it's" 'a "b"' \$x; x='1 2'; echo "$x"`}, want: "Exit code: 0\nOutput:\nit's a \"b\" $x\n1 2\n"},
+		{name: "here-doc", input: map[string]any{"command": "cat <<'EOF'\n$HOME `x`\nEOF\ncat <<EOF\n$((1+2))\nEOF"}, want: "Exit code: 0\nOutput:\n$HOME `x`\n3\n"},
+		{name: "plain shell state", input: map[string]any{"command": `echo "[$!] $# $*"; jobs`}, want: "Exit code: 0\nOutput:\n[] 0 \n"},
+		{name: "no fd 3", input: map[string]any{"command": "if (: <&3) 2>/dev/null; then echo open; else echo closed; fi"}, want: "Exit code: 0\nOutput:\nclosed\n"},
+		// A plain wait waits for the command's own jobs, not the watchdog.
+		{name: "wait", input: map[string]any{"command": "echo a > x & echo b & wait; cat x", "timeout_seconds": 30}, has: []string{"Exit code: 0\n", "a\n", "b\n"}},
+		{name: "syntax error", input: map[string]any{"command": "echo 1\nif then"}, has: []string{"Exit code: 2\n", "Output:\n1\n", "2: "}},
 		{name: "empty", input: map[string]any{"command": "  "}, errPart: "command is empty"},
 		{name: "missing", input: map[string]any{}, errPart: `missing required field "command"`},
 		{name: "bad timeout", input: map[string]any{"command": "true", "timeout_seconds": -1}, errPart: "timeout_seconds must be"},
@@ -136,4 +147,75 @@ func TestHeadTail(t *testing.T) {
 	h = newHeadTail(8)
 	h.Write([]byte("abc"))
 	assert.Equal(t, "abc", h.String())
+}
+
+// TestExecuteCommandLeavesNothing checks that once the tool returns, no
+// process of the command's group is left, the watchdog included.
+func TestExecuteCommandLeavesNothing(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc")
+	}
+	ws := newTestWorkspace(t, nil)
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	got, err := run(t, ws, "execute_command", map[string]any{"command": "echo $$ > " + pidFile + "; echo done"})
+	require.NoError(t, err)
+	assert.Equal(t, "Exit code: 0\nOutput:\ndone\n", got)
+	pgid := waitForPid(t, pidFile)
+	assert.Eventually(t, func() bool { return len(groupMembers(t, pgid)) == 0 }, 10*time.Second, 10*time.Millisecond,
+		"the command's group %d is empty", pgid)
+}
+
+// TestCommandWatchdog runs the watchdog script the way runCommand does and
+// closes the pipe's writer, as the kernel does when agentls dies: the
+// watchdog must kill the whole group, grandchildren included, which
+// Pdeathsig alone would leave running.
+func TestCommandWatchdog(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pid")
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer w.Close()
+	// The outer shell waits on the foreground sh, whose child is the sleep.
+	cmd := exec.Command("/bin/sh", "-c", watchdogScript+"sh -c 'echo $$ > "+pidFile+".tmp && mv "+pidFile+".tmp "+pidFile+"; exec sleep 60'; echo never")
+	cmd.ExtraFiles = []*os.File{r}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	require.NoError(t, cmd.Start())
+	r.Close()
+	pid := waitForPid(t, pidFile)
+	require.False(t, proctest.Gone(pid), "the grandchild runs")
+	require.NoError(t, w.Close())
+	gone := proctest.WaitGone(pid, 10*time.Second)
+	if !gone {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	err = cmd.Wait()
+	assert.True(t, gone, "the grandchild was killed")
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, "the shell was killed")
+	assert.Equal(t, -1, ee.ExitCode(), "killed by a signal: %v", err)
+}
+
+// groupMembers lists the live processes in process group pgid.
+func groupMembers(t *testing.T, pgid int) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	require.NoError(t, err)
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// After the parenthesised name: state, ppid, pgrp.
+		s := string(stat)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(fields) > 2 && fields[2] == strconv.Itoa(pgid) && !proctest.Gone(pid) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
