@@ -214,8 +214,8 @@ func (s *server) notification(req *jsonrpc2.Request) {
 		if req.Params == nil || json.Unmarshal(*req.Params, &p) != nil {
 			return
 		}
-		id, errText := parseID(p.ID)
-		if errText != "" || id == nil {
+		id := cancelledID(p.ID)
+		if id == nil {
 			return
 		}
 		s.mu.Lock()

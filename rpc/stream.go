@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/sourcegraph/jsonrpc2"
 )
@@ -26,7 +28,8 @@ const maxHeaderLine = 4096
 // decode error, so every problem that leaves the framing intact is answered
 // here (-32700 for invalid JSON, -32600 for a value that is no JSON-RPC
 // message or is too large) and reading goes on. Only a broken header, after
-// which the next frame cannot be found, ends the stream.
+// which the next frame cannot be found, ends the stream. The stream also
+// carries request ids that jsonrpc2.ID cannot hold (see idMarker).
 type stream struct {
 	r       *bufio.Reader
 	w       io.Writer
@@ -56,7 +59,7 @@ func (s *stream) WriteObject(obj any) error {
 	if err != nil {
 		return err
 	}
-	return s.writeFrame(data)
+	return s.writeFrame(restoreID(data))
 }
 
 func (s *stream) writeFrame(data []byte) error {
@@ -122,6 +125,14 @@ func (s *stream) ReadObject(v any) error {
 			s.replyError(id, code, msg)
 			continue
 		}
+		if isSynthetic(id) {
+			// jsonrpc2 cannot hold this id: it gets the synthetic one.
+			if body, err = withID(body, id); err != nil {
+				s.replyError(id, jsonrpc2.CodeInvalidRequest, "invalid request: "+err.Error())
+				continue
+			}
+		}
+		body = mapCancelID(body)
 		if err := json.Unmarshal(body, v); err != nil {
 			s.replyError(id, jsonrpc2.CodeInvalidRequest, "invalid request: "+err.Error())
 			continue
@@ -252,32 +263,234 @@ func classify(body []byte) (*jsonrpc2.ID, int64, string) {
 	return id, 0, ""
 }
 
-// parseID accepts a string, an integer or null/absent.
+// Ids. JSON-RPC 2.0 allows any string or number as a request id, and LSP
+// any integer, negative ones included; the client must get its id back as
+// it sent it. jsonrpc2.ID holds only a string or a uint64, and its request
+// decoder only integers up to MaxInt64. An id it cannot carry exactly is
+// carried through it as a synthetic string id: idMarker followed by the
+// id's JSON text, exactly as received. On the way out (restoreID) the text
+// after the marker becomes the reply's id again.
+//
+// The synthetic id is a pure function of the id, so it needs no table: no
+// entry to forget when a reply is never written and no table to bound (a
+// synthetic id is as long as the id, which the message size limit bounds
+// like any string id), and $/cancelRequest finds its request by mapping
+// the id in its params the same way (mapCancelID, cancelledID).
+//
+// No client id can collide with a synthetic one: a client string id that
+// starts with NUL is itself carried as a synthetic id.
+const idMarker = "\x00id:"
+
+// parseID returns the id a message is handled under: nil for null or
+// absent, the jsonrpc2 id when it carries the client's id exactly (a
+// canonical integer up to MaxInt64, or a string whose encoding is the one
+// received), else a synthetic id. Any other JSON value is an error.
+//
+// A string that is not valid UTF-8 is the exception: its synthetic id
+// could not be encoded exactly either, so it keeps its jsonrpc2 id and
+// comes back with U+FFFD in place of the invalid bytes, as before.
 func parseID(raw json.RawMessage) (*jsonrpc2.ID, string) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, ""
 	}
-	var str string
-	if err := json.Unmarshal(raw, &str); err == nil {
-		return &jsonrpc2.ID{Str: str, IsString: true}, ""
+	switch c := raw[0]; {
+	case c == '"':
+		var str string
+		if err := json.Unmarshal(raw, &str); err != nil {
+			return nil, `"id" must be a string or a number`
+		}
+		id := &jsonrpc2.ID{Str: str, IsString: true}
+		if !utf8.Valid(raw) {
+			return id, ""
+		}
+		if enc, err := json.Marshal(str); err == nil && bytes.Equal(enc, raw) && !strings.HasPrefix(str, "\x00") {
+			return id, ""
+		}
+		return syntheticID(raw), ""
+	case c == '-' || ('0' <= c && c <= '9'):
+		if !json.Valid(raw) {
+			return nil, `"id" must be a string or a number`
+		}
+		n, err := strconv.ParseUint(string(raw), 10, 64)
+		if err == nil && n <= math.MaxInt64 && strconv.FormatUint(n, 10) == string(raw) {
+			return &jsonrpc2.ID{Num: n}, ""
+		}
+		return syntheticID(raw), ""
 	}
-	var n uint64
-	if err := json.Unmarshal(raw, &n); err == nil {
-		return &jsonrpc2.ID{Num: n}, ""
-	}
-	return nil, `"id" must be a string or a non-negative integer`
+	return nil, `"id" must be a string or a number`
 }
 
-// replyError answers a message the connection never sees.
-func (s *stream) replyError(id *jsonrpc2.ID, code int64, msg string) {
-	resp := map[string]any{"jsonrpc": "2.0", "id": nil, "error": jsonrpc2.Error{Code: code, Message: msg}}
-	if id != nil {
-		resp["id"] = id
+// mapCancelID gives the id in the params of a $/cancelRequest the
+// synthetic form its request got, so that the server finds the request
+// (see cancelledID). It must happen here: jsonrpc2 re-encodes params, and
+// a string id would lose its spelling on the way.
+func mapCancelID(body []byte) []byte {
+	if !bytes.Contains(body, []byte(`cancelRequest"`)) {
+		return body // the cheap test, for every other message
 	}
-	data, err := json.Marshal(resp)
+	var m map[string]json.RawMessage
+	var method string
+	if json.Unmarshal(body, &m) != nil || json.Unmarshal(m["method"], &method) != nil || method != "$/cancelRequest" {
+		return body
+	}
+	var params map[string]json.RawMessage
+	if json.Unmarshal(m["params"], &params) != nil || params == nil {
+		return body
+	}
+	id, _ := parseID(params["id"])
+	if !isSynthetic(id) {
+		return body
+	}
+	params["id"], _ = json.Marshal(id)
+	enc, err := encodeObject(params)
+	if err != nil {
+		return body
+	}
+	m["params"] = enc
+	out, err := encodeObject(m)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
+// cancelledID returns the id of the request a $/cancelRequest names, as
+// the stream left it: a synthetic id when mapCancelID put one, else the
+// client's id; nil when it names none.
+func cancelledID(raw json.RawMessage) *jsonrpc2.ID {
+	var str string
+	if json.Unmarshal(raw, &str) == nil && strings.HasPrefix(str, idMarker) {
+		return &jsonrpc2.ID{Str: str, IsString: true}
+	}
+	id, _ := parseID(raw)
+	return id
+}
+
+func syntheticID(raw json.RawMessage) *jsonrpc2.ID {
+	return &jsonrpc2.ID{Str: idMarker + string(raw), IsString: true}
+}
+
+func isSynthetic(id *jsonrpc2.ID) bool {
+	return id != nil && id.IsString && strings.HasPrefix(id.Str, idMarker)
+}
+
+// wireID is id as the client sent it: null for none.
+func wireID(id *jsonrpc2.ID) json.RawMessage {
+	switch {
+	case id == nil:
+		return json.RawMessage("null")
+	case isSynthetic(id):
+		return json.RawMessage(id.Str[len(idMarker):])
+	}
+	b, err := json.Marshal(id)
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	return b
+}
+
+// withID returns body with its id replaced by id. Other spellings of the
+// key ("ID", "Id") stay: encoding/json writes keys sorted, so "id" comes
+// after all of them, and jsonrpc2's case-insensitive decoding keeps the
+// last one.
+func withID(body []byte, id *jsonrpc2.ID) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, err
+	}
+	enc, err := json.Marshal(id)
+	if err != nil {
+		return nil, err
+	}
+	m["id"] = enc
+	return encodeObject(m)
+}
+
+// encodeObject encodes m without HTML escaping, so that raw values keep
+// their bytes.
+func encodeObject(m map[string]json.RawMessage) ([]byte, error) {
+	var buf bytes.Buffer
+	e := json.NewEncoder(&buf)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(m); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// syntheticHead starts a message whose id is synthetic, as json.Marshal
+// writes it (jsonrpc2.Response encodes its id first); syntheticMark is the
+// encoded marker anywhere.
+const (
+	syntheticHead = `{"id":"\u0000id:`
+	syntheticMark = `"\u0000id:`
+)
+
+// restoreID puts the client's id back into an encoded outgoing message
+// whose id is synthetic; any other message is returned as it is.
+func restoreID(data []byte) []byte {
+	if bytes.HasPrefix(data, []byte(syntheticHead)) {
+		start := len(`{"id":`)
+		if end := stringEnd(data, start); end > 0 {
+			var str string
+			if json.Unmarshal(data[start:end], &str) == nil && strings.HasPrefix(str, idMarker) {
+				raw := str[len(idMarker):]
+				out := make([]byte, 0, len(data)-(end-start)+len(raw))
+				out = append(out, data[:start]...)
+				out = append(out, raw...)
+				return append(out, data[end:]...)
+			}
+		}
+	}
+	if !bytes.Contains(data, []byte(syntheticMark)) {
+		return data
+	}
+	// The id is not where jsonrpc2 puts it: the slow way, through a map.
+	var m map[string]json.RawMessage
+	if json.Unmarshal(data, &m) != nil {
+		return data
+	}
+	var str string
+	if json.Unmarshal(m["id"], &str) != nil || !strings.HasPrefix(str, idMarker) {
+		return data
+	}
+	m["id"] = json.RawMessage(str[len(idMarker):])
+	out, err := encodeObject(m)
+	if err != nil {
+		return data
+	}
+	return out
+}
+
+// stringEnd returns the index just after the JSON string that starts at
+// data[start], or -1.
+func stringEnd(data []byte, start int) int {
+	if start >= len(data) || data[start] != '"' {
+		return -1
+	}
+	for i := start + 1; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+// replyError answers a message the connection never sees, to its id as the
+// client sent it.
+func (s *stream) replyError(id *jsonrpc2.ID, code int64, msg string) {
+	// The id comes first, where restoreID looks for it.
+	data, err := json.Marshal(struct {
+		ID      *jsonrpc2.ID   `json:"id"`
+		JSONRPC string         `json:"jsonrpc"`
+		Error   jsonrpc2.Error `json:"error"`
+	}{id, "2.0", jsonrpc2.Error{Code: code, Message: msg}})
 	if err == nil {
-		_ = s.writeFrame(data)
+		_ = s.writeFrame(restoreID(data))
 	}
 }
 
