@@ -266,10 +266,13 @@ func TestStreamErrorsCarryTheRawID(t *testing.T) {
 	m := c.recv()
 	assert.Equal(t, `-3`, string(m["id"]))
 	assert.EqualValues(t, CodeServerNotInitialized, c.errorOf(m))
-	// A client response with an id the server never used is ignored, like
-	// any response to an unknown id; the next reply is the next request's.
+	// A client result for an id the server never used is answered -32600
+	// with that id; an error response to one is ignored.
 	c.send(`{"jsonrpc":"2.0","id":-1,"result":null}`, `{"jsonrpc":"2.0","id":"\u0000id:1","error":{"code":1,"message":"x"}}`,
 		request(`-2.5`, "task/list", `{}`))
+	m = c.recv()
+	assert.Equal(t, `-1`, string(m["id"]))
+	assert.EqualValues(t, jsonrpc2.CodeInvalidRequest, c.errorOf(m))
 	m = c.recv()
 	assert.Equal(t, `-2.5`, string(m["id"]))
 	assert.EqualValues(t, CodeServerNotInitialized, c.errorOf(m))

@@ -244,6 +244,18 @@ func TestMalformedInputIsAnsweredAndTheServerGoesOn(t *testing.T) {
 	assert.EqualValues(t, -32600, errorCode(t, m))
 	assert.Contains(t, m["error"].(map[string]any)["message"], "larger than the limit")
 
+	// A response to no request of the server: -32600 for a result; an
+	// error response is only ignored, so no error can bounce back and forth.
+	rc.send(`{"jsonrpc":"2.0","id":99,"result":{}}`)
+	m = rc.recv()
+	assert.EqualValues(t, -32600, errorCode(t, m))
+	assert.EqualValues(t, 99, m["id"])
+	rc.send(`{"jsonrpc":"2.0","id":"r","result":null}`)
+	m = rc.recv()
+	assert.EqualValues(t, -32600, errorCode(t, m))
+	assert.Equal(t, "r", m["id"])
+	rc.send(`{"jsonrpc":"2.0","id":98,"error":{"code":-32600,"message":"stray"}}`)
+
 	// Still serving, in order.
 	rc.send(`{"jsonrpc":"2.0","id":9,"method":"task/list","params":{}}`)
 	m = rc.recv()

@@ -44,6 +44,8 @@ type stream struct {
 
 	brokenOnce sync.Once
 	broken     chan struct{} // closed when a write fails: the client is gone
+
+	calls callLedger
 }
 
 func newStream(r io.Reader, w io.Writer, c io.Closer, maxBody int) *stream {
@@ -59,6 +61,7 @@ func (s *stream) WriteObject(obj any) error {
 	if err != nil {
 		return err
 	}
+	s.calls.noteOutgoing(data)
 	return s.writeFrame(restoreID(data))
 }
 
@@ -123,6 +126,10 @@ func (s *stream) ReadObject(v any) error {
 		id, code, msg := classify(body)
 		if code != 0 {
 			s.replyError(id, code, msg)
+			continue
+		}
+		if s.calls.stray(body, id) {
+			s.replyError(id, jsonrpc2.CodeInvalidRequest, "invalid request: a response to no request of the server")
 			continue
 		}
 		if isSynthetic(id) {
