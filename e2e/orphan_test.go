@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -52,37 +49,13 @@ func TestKillLeavesNoGrandchild(t *testing.T) {
 			// The watchdog that killed it is in the group too.
 			var left []int
 			if !assert.Eventually(t, func() bool {
-				left = groupMembers(t, pgid)
-				return len(left) == 0
+				var err error
+				left, err = proctest.GroupMembers(pgid)
+				return assert.NoError(t, err) && len(left) == 0
 			}, 10*time.Second, 10*time.Millisecond, "no process of the command's group is left") {
 				t.Logf("left in group %d: %v", pgid, left)
 				_ = syscall.Kill(-pgid, syscall.SIGKILL)
 			}
 		})
 	}
-}
-
-// groupMembers lists the live processes of process group pgid.
-func groupMembers(t *testing.T, pgid int) []int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc")
-	require.NoError(t, err)
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// After the parenthesised command name: state, ppid, pgrp.
-		s := string(stat)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(f) > 2 && f[2] == strconv.Itoa(pgid) && !proctest.Gone(pid) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }

@@ -161,7 +161,10 @@ func TestExecuteCommandLeavesNothing(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Exit code: 0\nOutput:\ndone\n", got)
 	pgid := waitForPid(t, pidFile)
-	assert.Eventually(t, func() bool { return len(groupMembers(t, pgid)) == 0 }, 10*time.Second, 10*time.Millisecond,
+	assert.Eventually(t, func() bool {
+		left, err := proctest.GroupMembers(pgid)
+		return assert.NoError(t, err) && len(left) == 0
+	}, 10*time.Second, 10*time.Millisecond,
 		"the command's group %d is empty", pgid)
 }
 
@@ -193,29 +196,4 @@ func TestCommandWatchdog(t *testing.T) {
 	var ee *exec.ExitError
 	require.ErrorAs(t, err, &ee, "the shell was killed")
 	assert.Equal(t, -1, ee.ExitCode(), "killed by a signal: %v", err)
-}
-
-// groupMembers lists the live processes in process group pgid.
-func groupMembers(t *testing.T, pgid int) []int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc")
-	require.NoError(t, err)
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// After the parenthesised name: state, ppid, pgrp.
-		s := string(stat)
-		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(fields) > 2 && fields[2] == strconv.Itoa(pgid) && !proctest.Gone(pid) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }

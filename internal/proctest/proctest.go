@@ -16,14 +16,44 @@ func Gone(pid int) bool {
 	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
 		return true
 	}
+	f := statFields(pid)
+	return len(f) == 0 || f[0] == "Z" || f[0] == "X"
+}
+
+// GroupMembers lists the live processes of process group pgid.
+func GroupMembers(pgid int) ([]int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	want := strconv.Itoa(pgid)
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if f := statFields(pid); len(f) > 2 && f[2] == want && !Gone(pid) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
+}
+
+// statFields returns the fields of /proc/<pid>/stat after the
+// parenthesised command name (state, ppid, pgrp, ...), or nil when the
+// process is gone.
+func statFields(pid int) []string {
 	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return true
+		return nil
 	}
-	// The state follows the parenthesised command name.
 	s := string(stat)
 	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && i+2 < len(s) && (s[i+2] == 'Z' || s[i+2] == 'X')
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(s[i+1:])
 }
 
 // WaitGone waits up to limit for pid to exit and reports whether it did.
