@@ -2,16 +2,15 @@ package bench
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/agentls/agentls/internal/lspframe"
 )
 
 // wire is a lean JSON-RPC client over LSP framing. The benchmarks measure
@@ -57,7 +56,7 @@ func (c *wire) read() {
 	var err error
 	for {
 		var body []byte
-		if body, err = c.frame(); err != nil {
+		if body, err = lspframe.Read(c.r); err != nil {
 			break
 		}
 		var m envelope
@@ -95,42 +94,14 @@ func (c *wire) read() {
 	c.mu.Unlock()
 }
 
-func (c *wire) frame() ([]byte, error) {
-	n := -1
-	for {
-		line, err := c.r.ReadString('\n')
-		if err != nil {
-			return nil, err
-		}
-		line = strings.TrimRight(line, "\r\n")
-		if line == "" {
-			break
-		}
-		if v, ok := strings.CutPrefix(line, "Content-Length: "); ok {
-			if n, err = strconv.Atoi(v); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if n < 0 {
-		return nil, errors.New("frame without Content-Length")
-	}
-	body := make([]byte, n)
-	_, err := io.ReadFull(c.r, body)
-	return body, err
-}
-
 func (c *wire) send(msg any) error {
 	body, err := json.Marshal(msg)
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "Content-Length: %d\r\n\r\n", len(body))
-	buf.Write(body)
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	_, err = c.w.Write(buf.Bytes())
+	_, err = c.w.Write(lspframe.Frame(body))
 	return err
 }
 

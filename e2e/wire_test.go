@@ -5,15 +5,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/textproto"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/agentls/agentls/internal/lspframe"
 )
 
 // wire speaks raw LSP frames to a spawned agentls, for tests that need
@@ -40,9 +39,7 @@ type response struct {
 	Error  *jsonrpc2.Error `json:"error"`
 }
 
-func frame(body []byte) []byte {
-	return append([]byte("Content-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"), body...)
-}
+var frame = lspframe.Frame
 
 func request(id any, method string, params any) []byte {
 	body, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": id, "method": method, "params": params})
@@ -63,14 +60,8 @@ func (w *wire) send(b []byte) {
 func (w *wire) recv() response {
 	w.t.Helper()
 	require.NoError(w.t, w.p.stdout.SetReadDeadline(time.Now().Add(testTimeout)))
-	tp := textproto.NewReader(w.r)
-	header, err := tp.ReadMIMEHeader()
-	require.NoError(w.t, err, "reading a header")
-	n, err := strconv.Atoi(header.Get("Content-Length"))
-	require.NoError(w.t, err, "Content-Length")
-	body := make([]byte, n)
-	_, err = io.ReadFull(w.r, body)
-	require.NoError(w.t, err)
+	body, err := lspframe.Read(w.r)
+	require.NoError(w.t, err, "reading a frame")
 	var resp response
 	require.NoError(w.t, json.Unmarshal(body, &resp), "%s", body)
 	return resp

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentls/agentls/internal/lspframe"
 	"github.com/agentls/agentls/rpc/rpcclient"
 )
 
@@ -32,9 +33,7 @@ import (
 const fuzzMaxBody = 512
 
 // frame wraps body in LSP base-protocol framing.
-func frame(body []byte) []byte {
-	return append([]byte("Content-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"), body...)
-}
+var frame = lspframe.Frame
 
 // streamEvent is one outcome of the read loop: a message handed to the
 // connection, or an error reply the stream wrote itself.

@@ -5,12 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +16,8 @@ import (
 	"github.com/sourcegraph/jsonrpc2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/agentls/agentls/internal/lspframe"
 )
 
 // Request ids as JSON allows them: every reply carries the id's exact bytes.
@@ -71,12 +71,12 @@ func newIDConn(t *testing.T) *idConn {
 
 func (c *idConn) send(bodies ...string) {
 	c.t.Helper()
-	var b strings.Builder
+	var b []byte
 	for _, body := range bodies {
-		fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n%s", len(body), body)
+		b = append(b, lspframe.Frame([]byte(body))...)
 	}
 	// One write: the server reads pipelined messages from one buffer.
-	_, err := io.WriteString(c.w, b.String())
+	_, err := c.w.Write(b)
 	require.NoError(c.t, err)
 }
 
@@ -89,22 +89,7 @@ func request(id, method, params string) string {
 func (c *idConn) recv() map[string]json.RawMessage {
 	c.t.Helper()
 	for {
-		length := -1
-		for {
-			line, err := c.r.ReadString('\n')
-			require.NoError(c.t, err)
-			line = strings.TrimRight(line, "\r\n")
-			if line == "" {
-				break
-			}
-			if v, ok := strings.CutPrefix(line, "Content-Length: "); ok {
-				length, err = strconv.Atoi(v)
-				require.NoError(c.t, err)
-			}
-		}
-		require.GreaterOrEqual(c.t, length, 0)
-		body := make([]byte, length)
-		_, err := io.ReadFull(c.r, body)
+		body, err := lspframe.Read(c.r)
 		require.NoError(c.t, err)
 		var m map[string]json.RawMessage
 		require.NoError(c.t, json.Unmarshal(body, &m), "reply %s", body)

@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/agentls/agentls/internal/lspframe"
 	"github.com/agentls/agentls/rpc"
 )
 
@@ -172,7 +171,7 @@ func newRawConn(t *testing.T, maxBytes int) *rawConn {
 
 func (rc *rawConn) send(body string) {
 	rc.t.Helper()
-	_, err := fmt.Fprintf(rc.w, "Content-Length: %d\r\n\r\n%s", len(body), body)
+	_, err := rc.w.Write(lspframe.Frame([]byte(body)))
 	require.NoError(rc.t, err)
 }
 
@@ -180,22 +179,7 @@ func (rc *rawConn) send(body string) {
 func (rc *rawConn) recv() map[string]any {
 	rc.t.Helper()
 	for {
-		length := -1
-		for {
-			line, err := rc.r.ReadString('\n')
-			require.NoError(rc.t, err)
-			line = strings.TrimRight(line, "\r\n")
-			if line == "" {
-				break
-			}
-			if v, ok := strings.CutPrefix(line, "Content-Length: "); ok {
-				length, err = strconv.Atoi(v)
-				require.NoError(rc.t, err)
-			}
-		}
-		require.GreaterOrEqual(rc.t, length, 0)
-		body := make([]byte, length)
-		_, err := io.ReadFull(rc.r, body)
+		body, err := lspframe.Read(rc.r)
 		require.NoError(rc.t, err)
 		var m map[string]any
 		require.NoError(rc.t, json.Unmarshal(body, &m))
