@@ -4,9 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -69,12 +67,9 @@ func runListCodeDefinitionNames(ctx context.Context, ws *Workspace, input json.R
 	if err != nil {
 		return "", err
 	}
-	fi, err := os.Stat(abs)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("%q does not exist; use list_files to find the right path", in.Path)
-	}
+	fi, err := statInput(abs, in.Path, "read")
 	if err != nil {
-		return "", fmt.Errorf("cannot read %q: %v", in.Path, unwrapPathError(err))
+		return "", err
 	}
 	if !fi.IsDir() {
 		find := finderFor(abs)

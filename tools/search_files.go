@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path"
 	"regexp"
 	"strings"
@@ -99,12 +97,9 @@ func newSearchQuery(ws *Workspace, in searchFilesInput) (*searchQuery, error) {
 	if err != nil {
 		return nil, err
 	}
-	fi, err := os.Stat(abs)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%q does not exist; use list_files to find the right path", in.Path)
-	}
+	fi, err := statInput(abs, in.Path, "search")
 	if err != nil {
-		return nil, fmt.Errorf("cannot search %q: %v", in.Path, unwrapPathError(err))
+		return nil, err
 	}
 	q := &searchQuery{re: re, abs: abs, rel: ws.rel(abs), isDir: fi.IsDir()}
 	if g := strings.TrimPrefix(in.FilePattern, "/"); g != "" {
