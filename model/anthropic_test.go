@@ -234,24 +234,8 @@ func TestAnthropicErrorEventInStream(t *testing.T) {
 
 func TestAnthropicCancelAbortsStream(t *testing.T) {
 	evs := events(fixture(t, "anthropic_text.sse"))
-	arrived := make(chan struct{})
 	f := newFakeServer(t)
-	f.reply(f.stall(evs[:4], arrived))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	got := make(chan struct{})
-	go func() {
-		<-got
-		<-arrived
-		cancel()
-	}()
-	var deltas []string
-	_, err := newTestAnthropic(f, RetryPolicy{}).Complete(ctx, simpleRequest, func(d string) {
-		deltas = append(deltas, d)
-		if len(deltas) == 1 {
-			close(got)
-		}
-	})
+	deltas, err := cancelMidStream(f, evs[:4], newTestAnthropic(f, RetryPolicy{}))
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, []string{"Hello"}, deltas)
 }

@@ -251,24 +251,8 @@ func TestOpenAIErrorEventInStream(t *testing.T) {
 
 func TestOpenAICancelAbortsStream(t *testing.T) {
 	evs := events(fixture(t, "openai_text.sse"))
-	arrived := make(chan struct{})
 	f := newFakeServer(t)
-	f.reply(f.stall(evs[:2], arrived))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	got := make(chan struct{})
-	go func() {
-		<-got
-		<-arrived
-		cancel()
-	}()
-	var deltas []string
-	_, err := newTestOpenAI(f, RetryPolicy{}).Complete(ctx, simpleRequest, func(d string) {
-		deltas = append(deltas, d)
-		if len(deltas) == 1 {
-			close(got)
-		}
-	})
+	deltas, err := cancelMidStream(f, evs[:2], newTestOpenAI(f, RetryPolicy{}))
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, []string{"Hello"}, deltas)
 	assert.Len(t, f.requests(), 1)

@@ -158,6 +158,30 @@ func (f *fakeServer) stall(evs []string, arrived chan<- struct{}) http.HandlerFu
 	}
 }
 
+// cancelMidStream has f stream evs and then stall, and runs one Complete of
+// p that is cancelled once the first text delta and all of evs have
+// arrived. It returns the deltas seen and Complete's error.
+func cancelMidStream(f *fakeServer, evs []string, p Provider) ([]string, error) {
+	arrived := make(chan struct{})
+	f.reply(f.stall(evs, arrived))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan struct{})
+	go func() {
+		<-got
+		<-arrived
+		cancel()
+	}()
+	var deltas []string
+	_, err := p.Complete(ctx, simpleRequest, func(d string) {
+		deltas = append(deltas, d)
+		if len(deltas) == 1 {
+			close(got)
+		}
+	})
+	return deltas, err
+}
+
 // waits records the delays the retry loop asks for, without sleeping.
 type waits struct {
 	mu sync.Mutex
