@@ -58,13 +58,7 @@ func TestAnthropicTextAndTwoToolCalls(t *testing.T) {
 	assert.Equal(t, "Let me read both files.", resp.Text)
 	assert.Equal(t, "tool_use", resp.StopReason)
 	assert.Equal(t, Usage{InputTokens: 572, OutputTokens: 89}, resp.Usage)
-	require.Len(t, resp.ToolCalls, 2)
-	assert.Equal(t, "toolu_01T1x1fJ34qAmk2tNTrN7Up6", resp.ToolCalls[0].ID)
-	assert.Equal(t, "read_file", resp.ToolCalls[0].Name)
-	assert.JSONEq(t, `{"path":"src/main.go"}`, string(resp.ToolCalls[0].Arguments))
-	assert.Equal(t, "toolu_01Hd8Mq9Zx3vB6yWbJ2cEePs", resp.ToolCalls[1].ID)
-	assert.Equal(t, "search_files", resp.ToolCalls[1].Name)
-	assert.JSONEq(t, `{"pattern":"func main","path":"."}`, string(resp.ToolCalls[1].Arguments))
+	assertTheTwoToolCalls(t, resp.ToolCalls, "toolu_01T1x1fJ34qAmk2tNTrN7Up6", "toolu_01Hd8Mq9Zx3vB6yWbJ2cEePs")
 }
 
 func TestAnthropicSendsHistoryAndTools(t *testing.T) {

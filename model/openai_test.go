@@ -64,13 +64,7 @@ func TestOpenAITextAndTwoToolCalls(t *testing.T) {
 	assert.Equal(t, "Let me read both files.", resp.Text)
 	assert.Equal(t, "tool_calls", resp.StopReason)
 	assert.Equal(t, Usage{InputTokens: 812, OutputTokens: 64}, resp.Usage, "from the usage-only last chunk")
-	require.Len(t, resp.ToolCalls, 2)
-	assert.Equal(t, "call_Xk2Lr9", resp.ToolCalls[0].ID)
-	assert.Equal(t, "read_file", resp.ToolCalls[0].Name)
-	assert.JSONEq(t, `{"path":"src/main.go"}`, string(resp.ToolCalls[0].Arguments))
-	assert.Equal(t, "call_P0q7Wm", resp.ToolCalls[1].ID)
-	assert.Equal(t, "search_files", resp.ToolCalls[1].Name)
-	assert.JSONEq(t, `{"pattern":"func main","path":"."}`, string(resp.ToolCalls[1].Arguments))
+	assertTheTwoToolCalls(t, resp.ToolCalls, "call_Xk2Lr9", "call_P0q7Wm")
 }
 
 func TestOpenAISendsHistoryAndTools(t *testing.T) {

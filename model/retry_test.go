@@ -158,6 +158,19 @@ func (f *fakeServer) stall(evs []string, arrived chan<- struct{}) http.HandlerFu
 	}
 }
 
+// assertTheTwoToolCalls checks the calls of the *_tools.sse fixtures: the
+// same two calls, with ids in each provider's style.
+func assertTheTwoToolCalls(t *testing.T, calls []ToolCall, readID, searchID string) {
+	t.Helper()
+	require.Len(t, calls, 2)
+	assert.Equal(t, readID, calls[0].ID)
+	assert.Equal(t, "read_file", calls[0].Name)
+	assert.JSONEq(t, `{"path":"src/main.go"}`, string(calls[0].Arguments))
+	assert.Equal(t, searchID, calls[1].ID)
+	assert.Equal(t, "search_files", calls[1].Name)
+	assert.JSONEq(t, `{"pattern":"func main","path":"."}`, string(calls[1].Arguments))
+}
+
 // cancelMidStream has f stream evs and then stall, and runs one Complete of
 // p that is cancelled once the first text delta and all of evs have
 // arrived. It returns the deltas seen and Complete's error.
