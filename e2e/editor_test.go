@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"os"
 	"sync"
@@ -28,9 +27,10 @@ type editor struct {
 	// Cleanup so that the client can close.
 	release chan struct{}
 
+	approver rpctest.Approver
+
 	mu      sync.Mutex
-	approve func(message string) any // answer to window/showMessageRequest
-	onEvent func(rpcclient.Event)    // runs on the client's read loop
+	onEvent func(rpcclient.Event) // runs on the client's read loop
 }
 
 type editorOptions struct {
@@ -49,13 +49,12 @@ func connectWith(t *testing.T, ws *workspace, o editorOptions) *editor {
 	p := spawn(t, ws)
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	e := &editor{t: t, p: p, ws: ws, ctx: ctx, release: make(chan struct{})}
-	e.approve = func(string) any { return rpc.MessageActionItem{Title: rpc.ActionApprove} }
 	var stdin io.WriteCloser = p.stdin
 	if o.keepStdin {
 		stdin = nopCloser{p.stdin}
 	}
 	e.c = rpcclient.New(p.stdout, stdin, rpcclient.Options{
-		OnRequest: e.answer,
+		OnRequest: e.approver.OnRequest,
 		OnEvent: func(ev rpcclient.Event) {
 			e.mu.Lock()
 			f := e.onEvent
@@ -78,23 +77,7 @@ type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
 
-func (e *editor) answer(_ context.Context, method string, params json.RawMessage) (any, error) {
-	if method != "window/showMessageRequest" {
-		return nil, nil
-	}
-	var p rpc.ShowMessageParams
-	_ = json.Unmarshal(params, &p)
-	e.mu.Lock()
-	approve := e.approve
-	e.mu.Unlock()
-	return approve(p.Message), nil
-}
-
-func (e *editor) setApprove(f func(string) any) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.approve = f
-}
+func (e *editor) setApprove(f func(string) any) { e.approver.Set(f) }
 
 func (e *editor) setOnEvent(f func(rpcclient.Event)) {
 	e.mu.Lock()

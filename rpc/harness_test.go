@@ -2,11 +2,9 @@ package rpc_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,8 +30,7 @@ type harness struct {
 	done chan int
 	ctx  context.Context
 
-	mu      sync.Mutex
-	approve func(message string) any // answer to window/showMessageRequest
+	approver rpctest.Approver
 }
 
 type harnessOptions struct {
@@ -65,7 +62,6 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	t.Cleanup(cancel)
 	h := &harness{t: t, root: root, data: data, done: make(chan int, 1), ctx: ctx}
-	h.approve = func(string) any { return rpc.MessageActionItem{Title: rpc.ActionApprove} }
 
 	serverIn, clientOut := io.Pipe()
 	clientIn, serverOut := io.Pipe()
@@ -76,17 +72,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 		h.done <- code
 	}()
 	h.c = rpcclient.New(clientIn, clientOut, rpcclient.Options{
-		OnRequest: func(_ context.Context, method string, params json.RawMessage) (any, error) {
-			if method != "window/showMessageRequest" {
-				return nil, nil
-			}
-			var p rpc.ShowMessageParams
-			_ = json.Unmarshal(params, &p)
-			h.mu.Lock()
-			answer := h.approve
-			h.mu.Unlock()
-			return answer(p.Message), nil
-		},
+		OnRequest: h.approver.OnRequest,
 	})
 	h.Editor = rpctest.New(ctx, t, h.c, rpctest.Options{})
 	t.Cleanup(func() {
@@ -108,11 +94,7 @@ func withFile(files map[string]string, name, content string) map[string]string {
 	return out
 }
 
-func (h *harness) setApprove(f func(string) any) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.approve = f
-}
+func (h *harness) setApprove(f func(string) any) { h.approver.Set(f) }
 
 // initialize sends initialize with the script provider and extra options.
 func (h *harness) initialize(extra map[string]any) rpc.InitializeResult {

@@ -1,9 +1,10 @@
 // Package rpctest is for tests only: it holds the helpers that drive an
 // agentls server as an editor would, shared by the in-process tests of
 // package rpc and the end-to-end tests that spawn the real binary. Each
-// harness starts its server, answers approvals and cleans up on its own;
-// an Editor only wraps the connected client with calls and waits that
-// fail the test on error, and never hang longer than its context allows.
+// harness starts its server, answers approvals (through an Approver) and
+// cleans up on its own; an Editor only wraps the connected client with
+// calls and waits that fail the test on error, and never hang longer than
+// its context allows.
 package rpctest
 
 import (
