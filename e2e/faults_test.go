@@ -127,16 +127,23 @@ const commandScript = `{"conversations":[
   {"toolCalls":[{"name":"execute_command","arguments":{"command":"echo $$ > pid.fifo; echo out"}}]},
   {"text":"Still working on it.","delayMs":600000,"toolCalls":[{"name":"attempt_completion","arguments":{"result":"never"}}]}]}]}`
 
-// TestClientDisconnectMidTask: an editor that goes away (stdin closed)
-// while a task runs a command ends the session: the process exits within
-// its grace, with the command's process killed.
-func TestClientDisconnectMidTask(t *testing.T) {
+// startSleeper connects an editor to a new server and starts a task whose
+// command sleeps; it returns the task's id and the sleeping process's pid.
+func startSleeper(t *testing.T) (*workspace, *editor, string, int) {
+	t.Helper()
 	ws := newWorkspace(t, map[string]string{"script.json": commandScript})
 	readPid := pidFifo(t, ws, "pid.fifo")
 	e := connect(t, ws)
 	e.initialize(map[string]any{"autoApprove": []string{"read", "command"}})
 	id := e.Start("Sleep: run a long command")
-	sleeper := readPid()
+	return ws, e, id, readPid()
+}
+
+// TestClientDisconnectMidTask: an editor that goes away (stdin closed)
+// while a task runs a command ends the session: the process exits within
+// its grace, with the command's process killed.
+func TestClientDisconnectMidTask(t *testing.T) {
+	ws, e, id, sleeper := startSleeper(t)
 	require.False(t, proctest.Gone(sleeper))
 
 	require.NoError(t, e.p.stdin.Close())
@@ -180,12 +187,7 @@ func TestStdoutClosed(t *testing.T) {
 func TestSignalsCancelTasksAndKillChildren(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			ws := newWorkspace(t, map[string]string{"script.json": commandScript})
-			readPid := pidFifo(t, ws, "pid.fifo")
-			e := connect(t, ws)
-			e.initialize(map[string]any{"autoApprove": []string{"read", "command"}})
-			id := e.Start("Sleep: run a long command")
-			sleeper := readPid()
+			ws, e, id, sleeper := startSleeper(t)
 
 			assert.Equal(t, 0, e.p.signal(sig))
 			assert.True(t, proctest.Gone(sleeper), "the command was killed")

@@ -275,11 +275,9 @@ func TestBackgroundTimeoutAndFailureAreReported(t *testing.T) {
 	assert.Equal(t, store.StatusFailed, statuses["Broken: fails"])
 }
 
-func TestBackgroundCancelAndProgress(t *testing.T) {
-	h := newHarness(t, harnessOptions{script: bgScript(1, slowTurns, `{"toolCalls":[{"name":"list_files","arguments":{"path":"."}}]},`+bgForever)})
-	h.initialize(nil)
-	parent := h.Start("Parent: one slow")
-	// Progress: begin with the title, a report per tool call.
+// waitProgressBegin waits for the begin of a background task's progress.
+func waitProgressBegin(t *testing.T, h *harness) rpc.ProgressParams {
+	t.Helper()
 	begin := h.WaitEvent("$/progress", func(p json.RawMessage) bool {
 		var pp rpc.ProgressParams
 		_ = json.Unmarshal(p, &pp)
@@ -287,6 +285,15 @@ func TestBackgroundCancelAndProgress(t *testing.T) {
 	})
 	var pp rpc.ProgressParams
 	require.NoError(t, json.Unmarshal(begin, &pp))
+	return pp
+}
+
+func TestBackgroundCancelAndProgress(t *testing.T) {
+	h := newHarness(t, harnessOptions{script: bgScript(1, slowTurns, `{"toolCalls":[{"name":"list_files","arguments":{"path":"."}}]},`+bgForever)})
+	h.initialize(nil)
+	parent := h.Start("Parent: one slow")
+	// Progress: begin with the title, a report per tool call.
+	pp := waitProgressBegin(t, h)
 	assert.Equal(t, "BG 1: look around", pp.Value.Title)
 	assert.True(t, strings.HasPrefix(pp.Token, "agentls/background/"), pp.Token)
 	assert.True(t, pp.Value.Cancellable)
@@ -329,13 +336,7 @@ func TestProgressCancelFromTheEditorCancelsTheTask(t *testing.T) {
 	h := newHarness(t, harnessOptions{script: bgScript(1, slowTurns, bgForever)})
 	h.initialize(nil)
 	parent := h.Start("Parent: one slow")
-	begin := h.WaitEvent("$/progress", func(p json.RawMessage) bool {
-		var pp rpc.ProgressParams
-		_ = json.Unmarshal(p, &pp)
-		return pp.Value.Kind == "begin"
-	})
-	var pp rpc.ProgressParams
-	require.NoError(t, json.Unmarshal(begin, &pp))
+	pp := waitProgressBegin(t, h)
 	require.NoError(t, h.c.Notify(h.ctx, "window/workDoneProgress/cancel", map[string]any{"token": pp.Token}))
 	h.WaitEvent("$/progress", func(p json.RawMessage) bool {
 		var r rpc.ProgressParams
