@@ -3,6 +3,7 @@ package rpc
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/sourcegraph/jsonrpc2"
@@ -17,20 +18,31 @@ type callLedger struct {
 	next atomic.Uint64 // one past the highest id sent
 }
 
-// noteOutgoing records the id of an outgoing request.
+// noteOutgoing records the id of an outgoing request. jsonrpc2 encodes a
+// request as a map, so its keys come sorted: a request with an id starts
+// {"id":N,"jsonrpc":"2.0","method": while a response has "result" or
+// "error" after its id. Looking at that head alone costs nothing for a
+// large response, and text such as "method" inside a result is never
+// taken for a request.
 func (l *callLedger) noteOutgoing(data []byte) {
-	if !bytes.Contains(data, []byte(`"method"`)) {
-		return // a response
+	rest, ok := bytes.CutPrefix(data, []byte(`{"id":`))
+	if !ok {
+		return
 	}
-	var m struct {
-		ID *uint64 `json:"id"`
+	end := 0
+	for end < len(rest) && '0' <= rest[end] && rest[end] <= '9' {
+		end++
 	}
-	if json.Unmarshal(data, &m) != nil || m.ID == nil {
-		return // a notification
+	if !bytes.HasPrefix(rest[end:], []byte(`,"jsonrpc":"2.0","method":`)) {
+		return // a response, or an id the server does not use
+	}
+	id, err := strconv.ParseUint(string(rest[:end]), 10, 64)
+	if err != nil {
+		return
 	}
 	for {
 		cur := l.next.Load()
-		if *m.ID < cur || l.next.CompareAndSwap(cur, *m.ID+1) {
+		if id < cur || l.next.CompareAndSwap(cur, id+1) {
 			return
 		}
 	}
