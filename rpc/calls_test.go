@@ -17,7 +17,7 @@ func TestCallLedgerCountsOnlyTheServersRequests(t *testing.T) {
 		return b
 	}
 	// A response whose result talks about methods is no request.
-	l.noteOutgoing(encode(&jsonrpc2.Response{ID: jsonrpc2.ID{Num: 40}, Result: rawMessage(`{"text":"\"method\": 1"}`)}))
+	l.noteOutgoing(encode(&jsonrpc2.Response{ID: jsonrpc2.ID{Num: 40}, Result: rawMessage(`{"method":"task/list"}`)}))
 	// Neither is a notification.
 	l.noteOutgoing(encode(&jsonrpc2.Request{Method: "$/progress", Notif: true}))
 	assert.True(t, l.stray([]byte(`{"jsonrpc":"2.0","id":0,"result":null}`), &jsonrpc2.ID{Num: 0}))
