@@ -82,22 +82,10 @@ func readAll(t *testing.T, input []byte) ([]streamEvent, error) {
 // asSent undoes the stream's id mapping in a message it passed on: the
 // message's own id, and the id a $/cancelRequest names.
 func asSent(msg json.RawMessage) json.RawMessage {
-	msg = restoreID(msg)
-	var m map[string]json.RawMessage
-	var method string
-	if json.Unmarshal(msg, &m) != nil || json.Unmarshal(m["method"], &method) != nil || method != "$/cancelRequest" {
-		return msg
-	}
-	var params map[string]json.RawMessage
-	if json.Unmarshal(m["params"], &params) != nil || params == nil {
-		return msg
-	}
-	if id := cancelledID(params["id"]); isSynthetic(id) {
-		params["id"] = wireID(id)
-		m["params"], _ = encodeObject(params)
-		msg, _ = encodeObject(m)
-	}
-	return msg
+	return rewriteCancelID(restoreID(msg), func(raw json.RawMessage) (json.RawMessage, bool) {
+		id := cancelledID(raw)
+		return wireID(id), isSynthetic(id)
+	})
 }
 
 // takeReplies parses and removes the frames written to out. The stream's

@@ -336,6 +336,20 @@ func mapCancelID(body []byte) []byte {
 	if !bytes.Contains(body, []byte(`cancelRequest"`)) {
 		return body // the cheap test, for every other message
 	}
+	return rewriteCancelID(body, func(raw json.RawMessage) (json.RawMessage, bool) {
+		id, _ := parseID(raw)
+		if !isSynthetic(id) {
+			return nil, false
+		}
+		enc, err := json.Marshal(id)
+		return enc, err == nil
+	})
+}
+
+// rewriteCancelID returns body with the id in its params replaced by
+// what rewrite makes of it, when body is a $/cancelRequest and rewrite
+// says so; any other body comes back as it is.
+func rewriteCancelID(body []byte, rewrite func(json.RawMessage) (json.RawMessage, bool)) []byte {
 	var m map[string]json.RawMessage
 	var method string
 	if json.Unmarshal(body, &m) != nil || json.Unmarshal(m["method"], &method) != nil || method != "$/cancelRequest" {
@@ -345,11 +359,11 @@ func mapCancelID(body []byte) []byte {
 	if json.Unmarshal(m["params"], &params) != nil || params == nil {
 		return body
 	}
-	id, _ := parseID(params["id"])
-	if !isSynthetic(id) {
+	id, ok := rewrite(params["id"])
+	if !ok {
 		return body
 	}
-	params["id"], _ = json.Marshal(id)
+	params["id"] = id
 	enc, err := encodeObject(params)
 	if err != nil {
 		return body
